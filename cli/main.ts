@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { runDecode } from './decode-command.js';
+import { runDemo } from './demo-command.js';
+import { runProfiles } from './profiles-command.js';
+import { UsageError } from './usage.js';
+
+const usage = `sensorbro — IoT gateway and sensor data platform for Danish municipalities
+
+Usage:
+  sensorbro decode --profile <id> --fport <n> --hex <payload> [--param key=value ...]
+                   [--device <id>] [--kommune <code>] [--gateway <id>] [--received-at <ISO time>]
+  sensorbro profiles [--json]
+  sensorbro demo
+`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  decode: runDecode,
+  profiles: runProfiles,
+  demo: runDemo,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  return command(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,572 @@
+/**
+ * Sandbox for third-party LoRaWAN payload codecs (JavaScript).
+ *
+ * Why QuickJS compiled to WebAssembly: codecs come from device vendors and
+ * community repositories, so they are untrusted code. `node:vm` is not a
+ * security boundary: the codec would share the host's V8 heap, could walk
+ * prototypes back to the host's `Function` constructor, and has no memory cap.
+ * QuickJS in WASM has its own heap inside the module's linear memory and its
+ * own object graph. The codec can reach only what we put in its global object,
+ * which is nothing except a no-op `console`. Each runtime has a memory limit and
+ * a stack limit, and an interrupt handler enforces a deadline for each call.
+ * Only strings cross the boundary: the input goes in as a source literal, and
+ * the output comes out as `JSON.stringify` run inside the VM. No VM object is
+ * ever handed to host code. The codec never runs in the host realm.
+ *
+ * Why a fresh context per message: like ChirpStack, each decode evaluates the
+ * codec in a new QuickJS context. Globals or prototype patches left by one
+ * message, by accident or on purpose, cannot affect the next. A message that
+ * runs out of time or memory cannot take anything else down with it. The
+ * runtime lives per sandbox and holds the memory, stack and interrupt limits.
+ * It is replaced after any resource failure.
+ *
+ * Stack limit: QuickJS counts only the WASM shadow stack. The interpreter's
+ * native frames are on the host (V8) thread stack, and some recursive paths
+ * use about 20x more native stack than shadow stack. Parsing deeply nested
+ * source in `eval` is one such path. If the QuickJS limit is set too high, a
+ * hostile codec overflows the host stack before QuickJS notices, and that
+ * corrupts the engine. So `maxStackBytes` is capped at MAX_STACK_BYTES (see
+ * the measurements there). That still allows more than 100 levels of ordinary
+ * JS recursion, which is more than payload codecs need.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { z } from 'zod';
+import { parseCodecOutput, type OutputShape } from './codec-output.js';
+import { loadQuickJSModule } from './quickjs-module.js';
+
+export type CodecApi = 'ts013' | 'ttn-v2' | 'chirpstack-v3';
+
+export interface CodecLimits {
+  /** Wall-clock budget per decode (and for the top-level check at create), in ms. */
+  timeoutMs: number;
+  /** QuickJS heap limit per runtime, in bytes. */
+  memoryBytes: number;
+  /** QuickJS (WASM shadow) stack limit, in bytes. At most MAX_STACK_BYTES. */
+  maxStackBytes: number;
+  /** Maximum UTF-8 size of the codec's JSON-serialised result, in bytes. */
+  maxOutputBytes: number;
+}
+
+/**
+ * Hard ceiling for `maxStackBytes`. Measured with Node 20 and QuickJS 0.32
+ * (release-sync build), before the WASM code is tiered up, which is the worst
+ * case. Evaluating `[[[...]]]` nested 100k deep overflows the default ~1 MB V8
+ * stack at about 42 KiB of QuickJS stack when called from a shallow host
+ * stack, and at about 32 KiB when the host is already about 3000 frames deep.
+ * At 24 KiB every recursion pattern we tried ends in a clean QuickJS
+ * "stack overflow".
+ */
+export const MAX_STACK_BYTES = 24 * 1024;
+
+export const defaultCodecLimits: CodecLimits = Object.freeze({
+  timeoutMs: 50,
+  memoryBytes: 16 * 1024 * 1024,
+  maxStackBytes: MAX_STACK_BYTES,
+  maxOutputBytes: 64 * 1024,
+});
+
+export interface CodecInput {
+  bytes: Uint8Array;
+  fPort: number;
+  recvTime: Date;
+  /** ChirpStack v3 device variables (passed as the third `Decode` argument). */
+  variables?: Record<string, string>;
+}
+
+export interface CodecOutput {
+  data: Record<string, unknown>;
+  warnings: string[];
+}
+
+export type CodecErrorKind =
+  | 'syntax'
+  | 'missing-function'
+  | 'timeout'
+  | 'memory'
+  | 'threw'
+  | 'invalid-output'
+  | 'codec-errors';
+
+export class CodecError extends Error {
+  override readonly name = 'CodecError';
+  readonly kind: CodecErrorKind;
+  /** Name of the codec (as given to `CodecSandbox.create`). */
+  readonly codec: string;
+  /** What went wrong, without the codec prefix. */
+  readonly detail: string;
+
+  constructor(codec: string, kind: CodecErrorKind, detail: string, options?: ErrorOptions) {
+    super(`codec "${codec}": ${detail}`, options);
+    this.kind = kind;
+    this.codec = codec;
+    this.detail = detail;
+  }
+}
+
+interface ApiSpec {
+  functionName: string;
+  /** Selector understood by the in-VM driver. */
+  code: number;
+  shape: OutputShape;
+}
+
+const API_SPECS: Readonly<Record<CodecApi, ApiSpec>> = {
+  ts013: { functionName: 'decodeUplink', code: 0, shape: 'ts013-result' },
+  'ttn-v2': { functionName: 'Decoder', code: 1, shape: 'data-object' },
+  'chirpstack-v3': { functionName: 'Decode', code: 2, shape: 'data-object' },
+};
+
+const MIN_MEMORY_BYTES = 1024 * 1024;
+const MIN_STACK_BYTES = 8 * 1024;
+const MIN_OUTPUT_BYTES = 1024;
+/** Longest error text taken from the VM; longer texts are cut (in the VM) or summarised. */
+const MAX_MESSAGE_CHARS = 500;
+const DRIVER_GLOBAL = '__sensorbroRun';
+
+const limitsSchema = z.object({
+  timeoutMs: z.number().int().min(1).max(60_000),
+  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).max(1024 * 1024 * 1024),
+  maxStackBytes: z.number().int().min(MIN_STACK_BYTES).max(MAX_STACK_BYTES),
+  maxOutputBytes: z.number().int().min(MIN_OUTPUT_BYTES).max(16 * 1024 * 1024),
+});
+
+function resolveLimits(overrides: Partial<CodecLimits>): CodecLimits {
+  const merged: Record<string, unknown> = { ...defaultCodecLimits };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  const result = limitsSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new RangeError(`invalid codec limits: ${problems}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/**
+ * Evaluated first in every fresh context, before the codec source. It keeps
+ * references to the built-ins the driver needs, so a codec that replaces
+ * `JSON`, `Date` or `Promise` cannot change how its input is built or how its
+ * result is serialised. It defines the driver as a non-writable,
+ * non-configurable global. The driver returns a string whose first character
+ * is a status:
+ *   R<json>  result serialised
+ *   T<text>  the codec function threw (non-resource error)
+ *   I<text>  the result cannot be used (undefined, function, NaN, cycle, ...)
+ *   F        the entry point is not a function
+ * Resource errors (InternalError: out of memory / stack overflow) are re-thrown
+ * so the host sees them. Interrupts cannot be caught at all.
+ */
+const PRELUDE = `(function (g) {
+  "use strict";
+  var stringify = JSON.stringify, parse = JSON.parse, apply = Reflect.apply;
+  var slice = String.prototype.slice, DateCtor = Date, PromiseCtor = Promise;
+  var InternalErrorCtor = typeof InternalError === "function" ? InternalError : null;
+  var MAX = ${MAX_MESSAGE_CHARS};
+  var noop = function () {};
+  g.console = { log: noop, info: noop, warn: noop, error: noop, debug: noop, trace: noop };
+
+  function cut(s) { return s.length > MAX ? apply(slice, s, [0, MAX]) + "..." : s; }
+  function isResourceError(e) { return InternalErrorCtor !== null && e instanceof InternalErrorCtor; }
+  function describe(e) {
+    try {
+      if (e !== null && (typeof e === "object" || typeof e === "function")) {
+        var name = e.name, message = e.message;
+        if (typeof message === "string") return cut((typeof name === "string" && name !== "" ? name + ": " : "") + message);
+        return "a non-Error object";
+      }
+      if (typeof e === "string") return cut(stringify(e));
+      return cut(String(e));
+    } catch (_) {
+      return "an unprintable value";
+    }
+  }
+
+  var BAD = {};
+  var badReason = "";
+  function where(key) { return key === "" ? "as the result" : "at key " + cut(stringify(key)); }
+  function replacer(key, value) {
+    var t = typeof value;
+    if (t === "number") {
+      if (value !== value || value === 1 / 0 || value === -1 / 0) {
+        badReason = "non-finite number " + String(value) + " " + where(key);
+        throw BAD;
+      }
+    } else if (t === "function" || t === "symbol" || t === "bigint") {
+      badReason = t + " value " + where(key);
+      throw BAD;
+    }
+    return value;
+  }
+
+  function run(fn, api, bytes, fPort, recvMs, variablesJson) {
+    if (typeof fn !== "function") return "F";
+    var result;
+    try {
+      if (api === 0) result = fn({ bytes: bytes, fPort: fPort, recvTime: new DateCtor(recvMs) });
+      else if (api === 1) result = fn(bytes, fPort);
+      else result = fn(fPort, bytes, parse(variablesJson));
+    } catch (e) {
+      if (isResourceError(e)) throw e;
+      return "T" + describe(e);
+    }
+    try {
+      if (result === undefined) return "Ireturned undefined";
+      if (typeof result === "function") return "Ireturned a function";
+      if (result instanceof PromiseCtor) return "Ireturned a Promise (async codecs are not supported)";
+      var json = stringify(result, replacer);
+      if (typeof json !== "string") return "Ireturned a value that JSON cannot represent";
+      return "R" + json;
+    } catch (e) {
+      if (e === BAD) return "Ioutput contains a " + badReason;
+      if (isResourceError(e)) throw e;
+      return "Ioutput cannot be serialised to JSON: " + describe(e);
+    }
+  }
+  Object.defineProperty(g, "${DRIVER_GLOBAL}", { value: run, writable: false, enumerable: false, configurable: false });
+})(globalThis);`;
+
+/** Which of the evaluations in a context failed, for messages. */
+type Stage = 'prelude' | 'top-level' | 'call';
+
+function toBytes(bytes: Uint8Array): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes as ArrayLike<number>);
+}
+
+function numberLiteral(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'NaN';
+}
+
+export class CodecSandbox {
+  readonly name: string;
+  readonly api: CodecApi;
+  readonly limits: Readonly<CodecLimits>;
+
+  readonly #module: QuickJSWASMModule;
+  readonly #source: string;
+  readonly #spec: ApiSpec;
+  #runtime: QuickJSRuntime | undefined;
+  #deadline = 0;
+  #interrupted = false;
+  #disposed = false;
+
+  private constructor(module: QuickJSWASMModule, source: string, api: CodecApi, name: string, limits: CodecLimits) {
+    this.#module = module;
+    this.#source = source;
+    this.#spec = API_SPECS[api];
+    this.api = api;
+    this.name = name;
+    this.limits = limits;
+  }
+
+  /**
+   * Loads QuickJS (once per process), then checks that `source` compiles, that
+   * its top-level code runs within the limits, and that it defines the entry
+   * point of `api`. Throws CodecError (kind syntax, missing-function, threw,
+   * timeout or memory) naming `name`. Throws RangeError for invalid limits.
+   */
+  static async create(
+    source: string,
+    api: CodecApi,
+    name: string,
+    limits: Partial<CodecLimits> = {},
+  ): Promise<CodecSandbox> {
+    if (!Object.hasOwn(API_SPECS, api)) throw new TypeError(`unknown codec API ${JSON.stringify(api)}`);
+    if (typeof source !== 'string') throw new TypeError('codec source must be a string');
+    const resolved = resolveLimits(limits);
+    const module = await loadQuickJSModule();
+    const sandbox = new CodecSandbox(module, source, api, name, resolved);
+    try {
+      sandbox.#withContext('checking the codec', (ctx) => sandbox.#check(ctx));
+    } catch (error) {
+      sandbox.dispose();
+      throw error;
+    }
+    return sandbox;
+  }
+
+  /**
+   * Decodes one uplink in a fresh QuickJS context. Synchronous. Throws only
+   * CodecError, except for use after `dispose()`, which is a programming error.
+   */
+  decode(input: CodecInput): CodecOutput {
+    const call = this.#callExpression(input);
+    const fn = this.#spec.functionName;
+    const raw = this.#withContext(`running ${fn}`, (ctx) => {
+      this.#evaluate(ctx, PRELUDE, 'sandbox-prelude.js', 'prelude');
+      this.#evaluate(ctx, this.#source, this.name, 'top-level');
+      const handle = this.#evaluateHandle(ctx, call, 'sandbox-call.js', 'call');
+      try {
+        return this.#readResult(ctx, handle);
+      } finally {
+        handle.dispose();
+      }
+    });
+
+    switch (raw[0]) {
+      case 'R': {
+        const checked = parseCodecOutput(raw.slice(1), this.#spec.shape, this.limits.maxOutputBytes, fn);
+        if (!checked.ok) {
+          const detail = checked.kind === 'codec-errors' ? `${fn} reported errors: ${checked.reason}` : checked.reason;
+          throw new CodecError(this.name, checked.kind, detail);
+        }
+        return { data: checked.data, warnings: checked.warnings };
+      }
+      case 'T':
+        throw new CodecError(this.name, 'threw', `${fn} threw ${raw.slice(1)}`);
+      case 'I':
+        throw new CodecError(this.name, 'invalid-output', `${fn} ${raw.slice(1)}`);
+      case 'F':
+        throw new CodecError(this.name, 'missing-function', `${fn} is not defined as a function`);
+      default:
+        throw new CodecError(this.name, 'invalid-output', 'sandbox driver returned an unexpected value');
+    }
+  }
+
+  /** Frees the QuickJS runtime. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#discardRuntime();
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  #check(ctx: QuickJSContext): void {
+    const compiled = ctx.evalCode(this.#source, this.name, { type: 'global', compileOnly: true });
+    if (compiled.error) {
+      const error = compiled.error;
+      try {
+        throw this.#compileFailure(ctx, error);
+      } finally {
+        error.dispose();
+      }
+    }
+    compiled.value.dispose();
+
+    this.#evaluate(ctx, PRELUDE, 'sandbox-prelude.js', 'prelude');
+    this.#evaluate(ctx, this.#source, this.name, 'top-level');
+    const fn = this.#spec.functionName;
+    const probe = this.#evaluateHandle(ctx, `typeof ${fn}`, 'sandbox-probe.js', 'call');
+    let type: string;
+    try {
+      type = ctx.typeof(probe) === 'string' ? ctx.getString(probe) : 'unknown';
+    } finally {
+      probe.dispose();
+    }
+    if (type !== 'function') {
+      throw new CodecError(
+        this.name,
+        'missing-function',
+        `source does not define function ${fn} (required by the ${this.api} codec API); ${fn} is ${type}`,
+      );
+    }
+  }
+
+  #callExpression(input: CodecInput): string {
+    const bytes = toBytes(input.bytes);
+    const recvMs = input.recvTime instanceof Date ? input.recvTime.getTime() : Number.NaN;
+    const variables = JSON.stringify(JSON.stringify(input.variables ?? {}));
+    const fn = this.#spec.functionName;
+    return (
+      `${DRIVER_GLOBAL}(typeof ${fn} === "function" ? ${fn} : undefined, ${this.#spec.code}, ` +
+      `[${bytes.join(',')}], ${numberLiteral(Number(input.fPort))}, ${numberLiteral(recvMs)}, ${variables})`
+    );
+  }
+
+  /**
+   * Runs `body` in a fresh context of this sandbox's runtime, with the deadline
+   * armed. Disposes the context afterwards. Replaces the runtime after a
+   * resource failure or if the codec left jobs queued (promises). Any failure
+   * that is not a CodecError comes from the engine itself, for example the host
+   * stack running out while inside WASM. In that case the runtime's state is
+   * unknown, so it is abandoned without freeing it.
+   */
+  #withContext<T>(activity: string, body: (ctx: QuickJSContext) => T): T {
+    if (this.#disposed) throw new Error(`codec sandbox "${this.name}" has been disposed`);
+    let runtime: QuickJSRuntime | undefined;
+    let ctx: QuickJSContext | undefined;
+    let replaceRuntime = false;
+    try {
+      runtime = this.#ensureRuntime();
+      ctx = runtime.newContext();
+      this.#interrupted = false;
+      this.#deadline = performance.now() + this.limits.timeoutMs;
+      return body(ctx);
+    } catch (error) {
+      if (error instanceof CodecError) {
+        if (error.kind === 'timeout' || error.kind === 'memory') replaceRuntime = true;
+        throw error;
+      }
+      ctx = undefined;
+      this.#runtime = undefined; // abandoned on purpose, see above
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const kind: CodecErrorKind = error instanceof RangeError ? 'memory' : 'threw';
+      throw new CodecError(this.name, kind, `sandbox failure while ${activity}: ${detail}`, { cause: error });
+    } finally {
+      this.#deadline = 0;
+      if (ctx !== undefined) {
+        try {
+          ctx.dispose();
+        } catch {
+          replaceRuntime = true;
+        }
+      }
+      if (this.#runtime !== undefined && (replaceRuntime || this.#runtime.hasPendingJob())) this.#discardRuntime();
+    }
+  }
+
+  #ensureRuntime(): QuickJSRuntime {
+    if (this.#runtime !== undefined) return this.#runtime;
+    const runtime = this.#module.newRuntime();
+    runtime.setMemoryLimit(this.limits.memoryBytes);
+    runtime.setMaxStackSize(this.limits.maxStackBytes);
+    runtime.setInterruptHandler(() => {
+      if (performance.now() <= this.#deadline) return false;
+      this.#interrupted = true;
+      return true;
+    });
+    this.#runtime = runtime;
+    return runtime;
+  }
+
+  #discardRuntime(): void {
+    const runtime = this.#runtime;
+    this.#runtime = undefined;
+    if (runtime === undefined || !runtime.alive) return;
+    try {
+      runtime.dispose();
+    } catch {
+      // JS_FreeRuntime asserts that no objects are left. After an engine-level
+      // failure that assertion can fire. The memory is then lost, but other
+      // runtimes in the module keep working, so swallow it.
+    }
+  }
+
+  #evaluate(ctx: QuickJSContext, code: string, filename: string, stage: Stage): void {
+    this.#evaluateHandle(ctx, code, filename, stage).dispose();
+  }
+
+  #evaluateHandle(ctx: QuickJSContext, code: string, filename: string, stage: Stage): QuickJSHandle {
+    const result = ctx.evalCode(code, filename, { type: 'global' });
+    if (!result.error) return result.value;
+    const error = result.error;
+    try {
+      throw this.#runFailure(ctx, error, stage);
+    } finally {
+      error.dispose();
+    }
+  }
+
+  #runFailure(ctx: QuickJSContext, error: QuickJSHandle, stage: Stage): CodecError {
+    const what =
+      stage === 'top-level' ? 'top-level code' : stage === 'prelude' ? 'sandbox prelude' : this.#spec.functionName;
+    if (this.#interrupted) {
+      return new CodecError(this.name, 'timeout', `${what} did not finish within ${this.limits.timeoutMs} ms`);
+    }
+    const thrown = readThrown(ctx, error);
+    const resource = this.#resourceFailure(thrown, what);
+    if (resource !== undefined) return resource;
+    return new CodecError(this.name, 'threw', `${what} threw ${thrown.text}`);
+  }
+
+  #compileFailure(ctx: QuickJSContext, error: QuickJSHandle): CodecError {
+    const thrown = readThrown(ctx, error);
+    const resource = this.#resourceFailure(thrown, 'compiling the source');
+    if (resource !== undefined) return resource;
+    const line = readNumberProp(ctx, error, 'lineNumber');
+    const at = line !== undefined ? ` (line ${line})` : '';
+    return new CodecError(this.name, 'syntax', `source does not compile: ${thrown.text}${at}`);
+  }
+
+  #resourceFailure(thrown: Thrown, what: string): CodecError | undefined {
+    if (thrown.name !== 'InternalError') return undefined;
+    if (thrown.message === 'out of memory') {
+      return new CodecError(this.name, 'memory', `${what} ran out of memory (limit ${this.limits.memoryBytes} bytes)`);
+    }
+    if (thrown.message === 'stack overflow') {
+      return new CodecError(
+        this.name,
+        'memory',
+        `${what} exceeded the stack limit of ${this.limits.maxStackBytes} bytes (recursion or nesting too deep)`,
+      );
+    }
+    return undefined;
+  }
+
+  #readResult(ctx: QuickJSContext, handle: QuickJSHandle): string {
+    if (ctx.typeof(handle) !== 'string') {
+      throw new CodecError(this.name, 'invalid-output', 'sandbox driver returned a non-string value');
+    }
+    // Messages (T/I) are cut to MAX_MESSAGE_CHARS inside the VM, so anything
+    // longer than the output limit is an oversized result. Check before copying.
+    const length = stringLength(ctx, handle);
+    if (length === undefined || length > this.limits.maxOutputBytes + 1) {
+      throw new CodecError(
+        this.name,
+        'invalid-output',
+        `output is larger than the limit of ${this.limits.maxOutputBytes} bytes`,
+      );
+    }
+    return ctx.getString(handle);
+  }
+}
+
+interface Thrown {
+  name: string | undefined;
+  message: string | undefined;
+  /** Human-readable description for error messages. */
+  text: string;
+}
+
+function stringLength(ctx: QuickJSContext, handle: QuickJSHandle): number | undefined {
+  const length = ctx.getProp(handle, 'length');
+  try {
+    return ctx.typeof(length) === 'number' ? ctx.getNumber(length) : undefined;
+  } finally {
+    length.dispose();
+  }
+}
+
+/** Copies a VM string to the host if it is short enough. */
+function readShortString(ctx: QuickJSContext, handle: QuickJSHandle): string | undefined {
+  if (ctx.typeof(handle) !== 'string') return undefined;
+  const length = stringLength(ctx, handle);
+  if (length === undefined || length > MAX_MESSAGE_CHARS) return `(${length ?? 'a very long'}-character text)`;
+  return ctx.getString(handle);
+}
+
+function readStringProp(ctx: QuickJSContext, handle: QuickJSHandle, key: string): string | undefined {
+  // A throwing or looping getter yields an exception handle (typeof 'unknown').
+  const value = ctx.getProp(handle, key);
+  try {
+    return readShortString(ctx, value);
+  } finally {
+    value.dispose();
+  }
+}
+
+function readNumberProp(ctx: QuickJSContext, handle: QuickJSHandle, key: string): number | undefined {
+  const value = ctx.getProp(handle, key);
+  try {
+    return ctx.typeof(value) === 'number' ? ctx.getNumber(value) : undefined;
+  } finally {
+    value.dispose();
+  }
+}
+
+/** Describes a value thrown in the VM without running more than property reads. */
+function readThrown(ctx: QuickJSContext, handle: QuickJSHandle): Thrown {
+  const type = ctx.typeof(handle);
+  if (ctx.sameValue(handle, ctx.null)) return { name: undefined, message: undefined, text: 'null' };
+  if (type === 'object' || type === 'function') {
+    const name = readStringProp(ctx, handle, 'name');
+    const message = readStringProp(ctx, handle, 'message');
+    if (message === undefined) return { name, message, text: name !== undefined ? name : 'a non-Error value' };
+    return { name, message, text: name !== undefined && name !== '' ? `${name}: ${message}` : message };
+  }
+  if (type === 'string') {
+    const text = readShortString(ctx, handle) ?? '';
+    return { name: undefined, message: text, text: JSON.stringify(text) };
+  }
+  if (type === 'number') return { name: undefined, message: undefined, text: String(ctx.getNumber(handle)) };
+  return { name: undefined, message: undefined, text: `a value of type ${type}` };
+}
