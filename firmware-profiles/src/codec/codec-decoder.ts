@@ -11,13 +11,14 @@ export function compileCodecUplink(sandbox: CodecSandbox, uplink: CodecUplink, f
     let output;
     try {
       output = sandbox.decode({ bytes, fPort, recvTime: new Date(nowMs) });
-    } catch (error) {
+    } catch (error: unknown) {
       if (error instanceof CodecError) throw new DecodeError('codec-error', `${where}: ${error.message}`);
       throw error;
     }
     const observation = newObservation(uplink.standard);
     const warnings = [...output.warnings];
     apply(output.data, observation, warnings);
-    return { observations: [observation], warnings, undecoded: [] };
+    Object.assign(observation.fields, uplink.set);
+    return { ok: true, observations: [observation], warnings, undecoded: [] };
   };
 }

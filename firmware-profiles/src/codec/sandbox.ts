@@ -7,39 +7,60 @@
  * prototypes back to the host's `Function` constructor, and has no memory cap.
  * QuickJS in WASM has its own heap inside the module's linear memory and its
  * own object graph. The codec can reach only what we put in its global object,
- * which is nothing except a no-op `console`. Each runtime has a memory limit and
- * a stack limit, and an interrupt handler enforces a deadline for each call.
- * Only strings cross the boundary: the input goes in as a source literal, and
- * the output comes out as `JSON.stringify` run inside the VM. No VM object is
- * ever handed to host code. The codec never runs in the host realm.
+ * which is nothing except a no-op `console`. Only strings cross the boundary:
+ * the input goes in as a source literal, and the output comes out as
+ * `JSON.stringify` run inside the VM. No VM object is ever handed to host
+ * code. The codec never runs in the host realm.
  *
  * Why a fresh context per message: like ChirpStack, each decode evaluates the
  * codec in a new QuickJS context. Globals or prototype patches left by one
- * message, by accident or on purpose, cannot affect the next. A message that
- * runs out of time or memory cannot take anything else down with it. The
- * runtime lives per sandbox and holds the memory, stack and interrupt limits.
- * It is replaced after any resource failure.
+ * message, by accident or on purpose, cannot affect the next. This goes one
+ * step further and gives each decode a fresh runtime too. The runtime carries
+ * the memory limit, the stack limit and the deadline interrupt handler.
+ * Creating a runtime costs no more than creating a context (measured), and
+ * freeing it is the only way this QuickJS API offers to collect a disposed
+ * context's cyclic garbage right away. Without that, one codec's big
+ * ArrayBuffers would linger and could starve the next codec.
  *
- * Stack limit: QuickJS counts only the WASM shadow stack. The interpreter's
- * native frames are on the host (V8) thread stack, and some recursive paths
- * use about 20x more native stack than shadow stack. Parsing deeply nested
- * source in `eval` is one such path. If the QuickJS limit is set too high, a
- * hostile codec overflows the host stack before QuickJS notices, and that
- * corrupts the engine. So `maxStackBytes` is capped at MAX_STACK_BYTES (see
- * the measurements there). That still allows more than 100 levels of ordinary
- * JS recursion, which is more than payload codecs need.
+ * Limits, and why each is enforced the way it is:
+ * - Time: the QuickJS interrupt handler checks a deadline. QuickJS only polls
+ *   it every ~10k bytecode branches/calls, and a single built-in call
+ *   (`fill`, `sort`, `indexOf` on megabytes) does not poll at all. A hostile
+ *   loop over such calls ran for 30-170 s against a 50 ms deadline. So each
+ *   engine entry also runs under a `node:vm` timeout, which is only used as a
+ *   watchdog for host code here; no codec code runs in that vm context. If the
+ *   watchdog fires, execution is cut off inside WASM. The engine instance is
+ *   then replaced (see quickjs-module.ts).
+ * - Memory: `setMemoryLimit` is set as required. In this build it counts about
+ *   8 bytes per allocation, so it only refuses single oversized allocations.
+ *   The real cap is the engine instance's WebAssembly.Memory maximum
+ *   (WASM_MEMORY_MAX_BYTES).
+ * - Stack: QuickJS counts only the WASM shadow stack. The interpreter's native
+ *   frames are on the host (V8) thread stack, and some recursive paths (the
+ *   parser in `eval`, JSON) use about 20x more native stack than shadow stack.
+ *   Too high a QuickJS limit lets a codec overflow the host stack first. So
+ *   `maxStackBytes` is capped at MAX_STACK_BYTES (see the measurements there).
  */
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import vm from 'node:vm';
+import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { z } from 'zod';
 import { parseCodecOutput, type OutputShape } from './codec-output.js';
-import { loadQuickJSModule } from './quickjs-module.js';
+import { WASM_MEMORY_MAX_BYTES, currentQuickJS, loadQuickJS, replaceQuickJS } from './quickjs-module.js';
 
 export type CodecApi = 'ts013' | 'ttn-v2' | 'chirpstack-v3';
 
 export interface CodecLimits {
-  /** Wall-clock budget per decode (and for the top-level check at create), in ms. */
+  /**
+   * Wall-clock budget per decode (and for the top-level check at create), in ms.
+   * Enforced by the QuickJS interrupt handler; a watchdog stops anything still
+   * running after 2 * timeoutMs + 20 ms.
+   */
   timeoutMs: number;
-  /** QuickJS heap limit per runtime, in bytes. */
+  /**
+   * QuickJS `setMemoryLimit` per runtime, in bytes (at most WASM_MEMORY_MAX_BYTES).
+   * In this build it reliably refuses only single allocations larger than this.
+   * Total memory is capped by the engine's WASM memory maximum.
+   */
   memoryBytes: number;
   /** QuickJS (WASM shadow) stack limit, in bytes. At most MAX_STACK_BYTES. */
   maxStackBytes: number;
@@ -125,7 +146,7 @@ const DRIVER_GLOBAL = '__sensorbroRun';
 
 const limitsSchema = z.object({
   timeoutMs: z.number().int().min(1).max(60_000),
-  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).max(1024 * 1024 * 1024),
+  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).max(WASM_MEMORY_MAX_BYTES),
   maxStackBytes: z.number().int().min(MIN_STACK_BYTES).max(MAX_STACK_BYTES),
   maxOutputBytes: z.number().int().min(MIN_OUTPUT_BYTES).max(16 * 1024 * 1024),
 });

@@ -45,12 +45,12 @@ export function emitChannels(records: ChannelRecord[], standard: StandardId, sta
   return `
 let i = 0;
 while (i < n) {
-  if (i + 1 === n) { u.push({ offset: i, hex: hexOf(b, i, n) }); w.push(${whereRef} + ': lone trailing byte at ' + i + ' kept undecoded'); break; }
+  if (i + 1 === n) { (u ??= []).push({ offset: i, hex: hexOf(b, i, n) }); (w ??= []).push(${whereRef} + ': lone trailing byte at ' + i + ' kept undecoded'); break; }
   switch (b[i] << 8 | b[i + 1]) {
 ${cases.join('\n')}
   default:
-    u.push({ offset: i, hex: hexOf(b, i, n) });
-    w.push(${whereRef} + ${unknown} + hex2(b[i]) + '/' + hex2(b[i + 1]) + ' at byte ' + i + '; ' + (n - i) + ' bytes kept undecoded');
+    (u ??= []).push({ offset: i, hex: hexOf(b, i, n) });
+    (w ??= []).push(${whereRef} + ${unknown} + hex2(b[i]) + '/' + hex2(b[i + 1]) + ' at byte ' + i + '; ' + (n - i) + ' bytes kept undecoded');
     i = n;
   }
 }`;

@@ -3,17 +3,17 @@ import type { CodecSandbox } from '../codec/sandbox.js';
 import { compileCodecUplink } from '../codec/codec-decoder.js';
 import type { Profile } from '../format/profile-schema.js';
 import { checkTargets } from './check-targets.js';
-import { type DeviceParams, derive, parseParams } from './derive.js';
+import { type Derivation, type DeviceParams, parseParams } from './derive.js';
 import { compileLayoutUplink, type PayloadDecoder } from './layout-decoder.js';
-import { type DecodeFailureCode, DecodeError, type Observation, type UndecodedBytes } from './observation.js';
+import { type Decoded, type DecodeFailureCode, DecodeError, type Observation } from './observation.js';
 import { ProfileError } from './profile-error.js';
 
 export type DecodeOutcome =
-  | { ok: true; observations: Observation[]; warnings: string[]; undecoded: UndecodedBytes[] }
-  | { ok: false; code: DecodeFailureCode; reason: string; warnings: string[] };
+  | Decoded
+  | { ok: false; code: DecodeFailureCode; reason: string; warnings: readonly string[] };
 
-/** Device parameters checked once against the profile's standards, reused for every uplink of the device. */
-export type PreparedParams = ReadonlyMap<StandardId, object>;
+/** Device parameters checked once against the profile's standards, as each standard's derivation. */
+export type PreparedParams = ReadonlyMap<StandardId, Derivation | undefined>;
 
 export interface DecodeInput {
   fPort: number;
@@ -26,13 +26,26 @@ export interface DecodeInput {
 interface PortDecoder {
   standard: StandardId;
   decode: PayloadDecoder;
-  constants: [string, string | number | boolean][];
+  hasMeasurement: MeasurementTest;
+}
+
+type MeasurementTest = (fields: Observation['fields']) => boolean;
+
+/**
+ * Whether fields hold one of a standard's measurements, compiled to static property reads (the
+ * names are the standard's own, not profile data): a keyed loop here costs as much as the decode.
+ */
+function measurementTest(standard: StandardId): MeasurementTest {
+  const names = standardMeasurements[standard];
+  if (!names.every((name) => /^[a-zA-Z][a-zA-Z0-9]*$/.test(name))) throw new Error(`unexpected measurement names in ${standard}`);
+  return new Function('f', `return ${names.map((name) => `f.${name} !== undefined`).join(' || ')};`) as MeasurementTest;
 }
 
 export class CompiledProfile {
   readonly standards: StandardId[];
   readonly fPorts: number[];
-  private readonly noParams: PreparedParams;
+  /** fPort → decoder, as a plain array: the lookup sits on the hot path. */
+  private readonly portTable: (PortDecoder | undefined)[] = [];
 
   private constructor(
     readonly file: string,
@@ -42,9 +55,8 @@ export class CompiledProfile {
   ) {
     this.standards = [...new Set(source.uplinks.map((uplink) => uplink.standard))];
     this.fPorts = [...ports.keys()].sort((a, b) => a - b);
-    const prepared = this.prepareParams({});
-    if (!prepared.ok) throw new ProfileError(file, [{ path: 'uplinks', message: prepared.reason }]);
-    this.noParams = prepared.params;
+    for (const [fPort, port] of ports) this.portTable[fPort] = port;
+
   }
 
   get id(): string {
@@ -62,7 +74,7 @@ export class CompiledProfile {
         const where = `${profile.id} fPort ${fPort}`;
         const decode =
           'fields' in uplink ? compileCodecUplink(sandbox!, uplink, fPort, where) : compileLayoutUplink(uplink, where);
-        ports.set(fPort, { standard: uplink.standard, decode, constants: Object.entries(uplink.set ?? {}) });
+        ports.set(fPort, { standard: uplink.standard, decode, hasMeasurement: measurementTest(uplink.standard) });
       }
     }
     return new CompiledProfile(file, profile, ports, sandbox);
@@ -70,12 +82,12 @@ export class CompiledProfile {
 
   /** Checks device parameters (e.g. emptyDistanceMm) against the standards this profile produces. */
   prepareParams(params: DeviceParams): { ok: true; params: PreparedParams } | { ok: false; reason: string } {
-    const prepared = new Map<StandardId, object>();
+    const prepared = new Map<StandardId, Derivation | undefined>();
     const claimed = new Set<string>();
     const problems: string[] = [];
     for (const standard of this.standards) {
       const result = parseParams(standard, params, claimed);
-      if (result.ok) prepared.set(standard, result.value);
+      if (result.ok) prepared.set(standard, result.derivation);
       else problems.push(result.reason);
     }
     const unknown = Object.keys(params).filter((key) => !claimed.has(key));
@@ -85,7 +97,7 @@ export class CompiledProfile {
 
   /** Decodes one uplink. Never throws: a payload it cannot decode gives a reason instead. */
   decode(input: DecodeInput): DecodeOutcome {
-    const port = this.ports.get(input.fPort);
+    const port = this.portTable[input.fPort];
     if (!port) {
       return {
         ok: false,
@@ -96,30 +108,39 @@ export class CompiledProfile {
     }
     try {
       const decoded = port.decode(input.bytes, input.receivedAtMs);
-      const params = (input.params ?? this.noParams).get(port.standard) ?? {};
-      const measurements = standardMeasurements[port.standard];
-      const kept: Observation[] = [];
-      for (const observation of decoded.observations) {
-        for (const [field, value] of port.constants) observation.fields[field] = value;
-        derive(observation, params);
-        if (measurements.some((field) => observation.fields[field] !== undefined)) kept.push(observation);
-        // A flagged observation without any measurement reports a sensor fault: keep it, as 'bad'.
-        else if (observation.quality !== 'good') kept.push({ ...observation, quality: 'bad' });
+      const derivation = input.params?.get(port.standard);
+      let complete = true;
+      for (let index = 0; index < decoded.observations.length; index++) {
+        const observation = decoded.observations[index]!;
+        if (derivation) derivation(observation);
+        if (!port.hasMeasurement(observation.fields)) complete = false;
       }
-      if (kept.length === 0) {
-        const found = decoded.observations.flatMap((o) => [...Object.keys(o.fields), ...Object.keys(o.device).map((k) => `device.${k}`)]);
-        return {
-          ok: false,
-          code: 'no-measurement',
-          reason: `${this.id} fPort ${input.fPort}: payload holds no ${port.standard} measurement (${measurements.join(', ')}); found ${found.join(', ') || 'nothing'}`,
-          warnings: decoded.warnings,
-        };
-      }
-      return { ok: true, observations: kept, warnings: decoded.warnings, undecoded: decoded.undecoded };
+      return complete ? decoded : this.withoutEmptyObservations(decoded, port, input.fPort);
     } catch (error) {
       if (error instanceof DecodeError) return { ok: false, code: error.code, reason: error.message, warnings: [] };
       return { ok: false, code: 'internal', reason: `${this.id} fPort ${input.fPort}: decoder failed: ${String(error)}`, warnings: [] };
     }
+  }
+
+  /**
+   * Observations without a measurement: a flagged one reports a sensor fault and is kept as 'bad';
+   * an unflagged one (device information only) is left out. None left: refused as no-measurement.
+   */
+  private withoutEmptyObservations(decoded: Decoded, port: PortDecoder, fPort: number): DecodeOutcome {
+    const kept = decoded.observations.filter((observation) => {
+      if (port.hasMeasurement(observation.fields)) return true;
+      if (observation.quality === 'good') return false;
+      observation.quality = 'bad';
+      return true;
+    });
+    if (kept.length > 0) return { ...decoded, observations: kept };
+    const found = decoded.observations.flatMap((o) => [...Object.keys(o.fields), ...Object.keys(o.device).map((k) => `device.${k}`)]);
+    return {
+      ok: false,
+      code: 'no-measurement',
+      reason: `${this.id} fPort ${fPort}: payload holds no ${port.standard} measurement (${standardMeasurements[port.standard].join(', ')}); found ${found.join(', ') || 'nothing'}`,
+      warnings: decoded.warnings,
+    };
   }
 
   dispose(): void {

@@ -39,39 +39,47 @@ export type DeviceParams = Record<string, number | string>;
 
 /**
  * Validates the parameters a standard knows (its keys are added to `claimed`, so the caller can
- * report keys no standard knows); the reason names each bad parameter.
+ * report keys no standard knows) and makes the derivation; the reason names each bad parameter.
  */
 export function parseParams(
   standard: StandardId,
   params: DeviceParams,
   claimed: Set<string>,
-): { ok: true; value: object } | { ok: false; reason: string } {
+): { ok: true; derivation: Derivation | undefined } | { ok: false; reason: string } {
   const schema = standardParams[standard];
   const own = Object.fromEntries(Object.entries(params).filter(([key]) => Object.hasOwn(schema.shape, key)));
   for (const key of Object.keys(own)) claimed.add(key);
   const result = schema.safeParse(own);
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) return { ok: true, derivation: derivationFor(standard, result.data) };
   return { ok: false, reason: result.error.issues.map((issue) => `parameter ${issue.path.join('.')}: ${issue.message}`).join('; ') };
 }
 
-/** Adds the fields a standard derives from measurements and device parameters. */
-export function derive(observation: Observation, params: object): void {
-  const fields = observation.fields;
-  if (observation.standard === 'fill-level/1') {
+export type Derivation = (observation: Observation) => void;
+
+/**
+ * The fields a standard derives from measurements and device parameters, as a function made once
+ * per device; undefined when the parameters enable no derivation (nothing to do per uplink).
+ */
+export function derivationFor(standard: StandardId, params: object): Derivation | undefined {
+  if (standard === 'fill-level/1') {
     const { emptyDistanceMm, fullDistanceMm } = params as z.infer<typeof fillLevelParams>;
-    const distance = fields.distanceMm;
-    if (emptyDistanceMm !== undefined && typeof distance === 'number') {
-      const level = (emptyDistanceMm - distance) / (emptyDistanceMm - fullDistanceMm);
-      fields.fillLevel = Math.min(1, Math.max(0, level));
-    }
-  } else if (observation.standard === 'water-level/1') {
-    const { referenceLevelM, datum } = params as z.infer<typeof waterLevelParams>;
-    if (referenceLevelM === undefined) return;
-    let level: number;
-    if (typeof fields.waterDepthM === 'number') level = referenceLevelM + fields.waterDepthM;
-    else if (typeof fields.distanceM === 'number') level = referenceLevelM - fields.distanceM;
-    else return;
-    fields.levelM = Math.round(level * 10_000) / 10_000; // 0.1 mm: no float noise from the sum
-    fields.datum = datum;
+    if (emptyDistanceMm === undefined) return undefined;
+    const span = emptyDistanceMm - fullDistanceMm;
+    return ({ fields }) => {
+      if (typeof fields.distanceMm === 'number') fields.fillLevel = Math.min(1, Math.max(0, (emptyDistanceMm - fields.distanceMm) / span));
+    };
   }
+  if (standard === 'water-level/1') {
+    const { referenceLevelM, datum } = params as z.infer<typeof waterLevelParams>;
+    if (referenceLevelM === undefined) return undefined;
+    return ({ fields }) => {
+      let level: number;
+      if (typeof fields.waterDepthM === 'number') level = referenceLevelM + fields.waterDepthM;
+      else if (typeof fields.distanceM === 'number') level = referenceLevelM - fields.distanceM;
+      else return;
+      fields.levelM = Math.round(level * 10_000) / 10_000; // 0.1 mm: no float noise from the sum
+      fields.datum = datum;
+    };
+  }
+  return undefined;
 }

@@ -58,7 +58,7 @@ export function emitValue(spec: ValueSpec, base: number | string, obs: string, k
   } else if (spec.map) {
     const map = k.ref(new Map(Object.entries(spec.map).map(([key, value]) => [Number(key), value])));
     const warning = k.ref(`${spec.field}: raw value not in the profile's map: `);
-    assign.push(`v = ${map}.get(r);`, `if (v === undefined) w.push(${warning} + r); else ${target} = v;`);
+    assign.push(`v = ${map}.get(r);`, `if (v === undefined) (w ??= []).push(${warning} + r); else ${target} = v;`);
   } else if (spec.timestamp) {
     const flag = k.ref(`invalid-device-time:${spec.field}`);
     assign.push(

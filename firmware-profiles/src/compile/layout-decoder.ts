@@ -5,10 +5,16 @@ import { Constants } from './codegen.js';
 import { compileMbus } from './mbus.js';
 import { type Decoded, DecodeError, type DecodeFailureCode, hexOf } from './observation.js';
 import { emitStruct } from './struct.js';
+import { targetExpr } from './emit-value.js';
+
+/** Constant fields of an uplink (`set` in the profile). */
+export type FieldConstants = Record<string, string | number | boolean>;
 
 export type PayloadDecoder = (bytes: Uint8Array, nowMs: number) => Decoded;
 
 const fail = (code: DecodeFailureCode, message: string) => new DecodeError(code, message);
+/** Shared, frozen: most payloads have no warnings and nothing undecoded, so allocate nothing for them. */
+const none: readonly never[] = Object.freeze([]);
 const hex2 = (byte: number) => `0x${byte.toString(16).padStart(2, '0')}`;
 
 /**
@@ -18,8 +24,8 @@ const hex2 = (byte: number) => `0x${byte.toString(16).padStart(2, '0')}`;
  * templates, finite numeric literals and field names already checked against the standard; every
  * string or map from the profile is passed in through the constants table (see codegen.ts).
  */
-export function compileLayout(layout: Layout, standard: StandardId, where: string): PayloadDecoder {
-  if (layout.mbus) return compileMbus(layout.mbus, standard, where);
+export function compileLayout(layout: Layout, standard: StandardId, constants: FieldConstants, where: string): PayloadDecoder {
+  if (layout.mbus) return compileMbus(layout.mbus, standard, constants, where);
   const k = new Constants();
   const standardRef = k.ref(standard);
   let body: string;
@@ -35,16 +41,25 @@ export function compileLayout(layout: Layout, standard: StandardId, where: strin
   }
   const source = `"use strict";
 return function decode(b, now) {
-  const n = b.length, w = [], u = [];
-  let r = 0, v;
+  const n = b.length;
+  let r = 0, v, w = null, u = null;
   ${usesFloat ? 'let view; const dv = () => (view ??= new DataView(b.buffer, b.byteOffset, b.byteLength));' : ''}
   const o = ${newObservationLiteral(standardRef)};
   const observations = [o];
   ${body}
-  return { observations, warnings: w, undecoded: u };
+  ${constantsCode(constants, k)}
+  return { ok: true, observations, warnings: w ?? none, undecoded: u ?? none };
 };`;
-  const factory = new Function('k', 'fail', 'hexOf', 'hex2', 'bitsLe', source) as (...args: unknown[]) => PayloadDecoder;
-  return factory(k.values, fail, hexOf, hex2, bitsLe);
+  const factory = new Function('k', 'fail', 'hexOf', 'hex2', 'bitsLe', 'none', source) as (...args: unknown[]) => PayloadDecoder;
+  return factory(k.values, fail, hexOf, hex2, bitsLe, none);
+}
+
+/** Code setting the uplink's constant fields (e.g. meterType) on every observation. */
+function constantsCode(constants: FieldConstants, k: Constants): string {
+  const entries = Object.entries(constants);
+  if (entries.length === 0) return '';
+  const assignments = entries.map(([field, value]) => `${targetExpr('x', field)} = ${k.ref(value)};`).join(' ');
+  return `for (let c = 0; c < observations.length; c++) { const x = observations[c]; ${assignments} }`;
 }
 
 /** `width` bits starting at bit `bit` of `b`, least significant bit first (packed little-endian fields). */
@@ -59,8 +74,9 @@ function bitsLe(b: Uint8Array, bit: number, width: number): number {
 
 /** The decoder of one uplink description: a single layout, or several frames told apart by length and first byte. */
 export function compileLayoutUplink(uplink: LayoutUplink, where: string): PayloadDecoder {
-  if (uplink.layout) return compileLayout(uplink.layout, uplink.standard, where);
-  const frames = (uplink.frames ?? []).map((frame) => ({ when: frame.when, decode: compileLayout(frame.layout, uplink.standard, where) }));
+  const constants = uplink.set ?? {};
+  if (uplink.layout) return compileLayout(uplink.layout, uplink.standard, constants, where);
+  const frames = (uplink.frames ?? []).map((frame) => ({ when: frame.when, decode: compileLayout(frame.layout, uplink.standard, constants, where) }));
   const known = frames
     .map(({ when }) => `${when.minLength === when.maxLength ? when.minLength : `${when.minLength}–${when.maxLength}`} bytes${when.firstByte === undefined ? '' : ` starting ${hex2(when.firstByte)}`}`)
     .join('; ');

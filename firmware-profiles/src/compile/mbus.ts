@@ -2,7 +2,7 @@ import type { StandardId } from '../../../standards/src/index.js';
 import type { MbusQuantity } from '../format/profile-schema.js';
 import { fieldLimits } from './field-kinds.js';
 import { dataLength, type MbusHeader, parseHeader, readBcd, readIntLe, readTypeF } from './mbus-records.js';
-import { type Decoded, DecodeError, flagObservation, hexOf, newObservation, type Observation } from './observation.js';
+import { type Decoded, DecodeError, flagObservation, hexOf, newObservation, type Observation, type UndecodedBytes } from './observation.js';
 
 export interface MbusLayout {
   headerBytes: number;
@@ -28,7 +28,7 @@ const headerCacheLimit = 256;
  * record header (DIF…VIF…) seen at run time is parsed once and cached by its bytes, so a meter's
  * repeated messages decode without re-reading the standard's tables.
  */
-export function compileMbus(layout: MbusLayout, standard: StandardId, where: string) {
+export function compileMbus(layout: MbusLayout, standard: StandardId, constants: Record<string, string | number | boolean>, where: string) {
   const targets = new Map<string, Target>();
   for (const record of layout.records) {
     targets.set(`${record.quantity}/${record.storage}/${record.tariff}`, {
@@ -39,6 +39,7 @@ export function compileMbus(layout: MbusLayout, standard: StandardId, where: str
     });
   }
   const cache = new Map<number, ResolvedHeader>();
+  const constantEntries = Object.entries(constants);
 
   function resolve(b: Uint8Array, at: number): ResolvedHeader {
     // The header is the DIF chain then the VIF chain, each running while bit 7 (extension) is set.
@@ -69,7 +70,7 @@ export function compileMbus(layout: MbusLayout, standard: StandardId, where: str
     }
     const o: Observation = newObservation(standard);
     const warnings: string[] = [];
-    const undecoded: Decoded['undecoded'] = [];
+    const undecoded: UndecodedBytes[] = [];
     let i = layout.headerBytes;
     while (i < n) {
       const dif = b[i]!;
@@ -102,7 +103,8 @@ export function compileMbus(layout: MbusLayout, standard: StandardId, where: str
       }
       i = dataAt + length;
     }
-    return { observations: [o], warnings, undecoded };
+    for (const [field, value] of constantEntries) o.fields[field] = value;
+    return { ok: true, observations: [o], warnings, undecoded };
   };
 }
 

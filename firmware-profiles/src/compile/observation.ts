@@ -18,9 +18,10 @@ export interface UndecodedBytes {
 
 /** What a payload decoder returns: observations, plus what it could not interpret (kept, never dropped). */
 export interface Decoded {
+  ok: true;
   observations: Observation[];
-  warnings: string[];
-  undecoded: UndecodedBytes[];
+  warnings: readonly string[];
+  undecoded: readonly UndecodedBytes[];
 }
 
 export type DecodeFailureCode =

@@ -32,7 +32,7 @@ function emitSeries(series: SeriesSpec, standardRef: string, k: Constants): stri
   const skipped = k.ref(`: series skipped, its start time is not believable`);
   return `if (n >= ${num(Math.max(start.at + typeSize[start.type], startTime.at + 4))}) {
   const t0 = Math.floor(${readExpr(startTime.type, num(startTime.at))} / ${num(startTime.floorTo)}) * ${num(startTime.floorTo)} + ${num(startTime.offsetS)};
-  if ${implausibleTime('t0')} { w.push(${badTime} + ${skipped}); }
+  if ${implausibleTime('t0')} { (w ??= []).push(${badTime} + ${skipped}); }
   else {
     let acc = ${readExpr(start.type, num(start.at))};
     ${point('t0')}
@@ -69,6 +69,6 @@ export function emitStruct(layout: StructLayout, standard: StandardId, standardR
     covered = Math.max(covered, seriesEnd(layout.series));
   }
   const note = k.ref(` bytes past the profile's layout kept undecoded (from byte ${covered})`);
-  lines.push(`if (n > ${num(covered)}) { u.push({ offset: ${num(covered)}, hex: hexOf(b, ${num(covered)}, n) }); w.push((n - ${num(covered)}) + ${note}); }`);
+  lines.push(`if (n > ${num(covered)}) { (u ??= []).push({ offset: ${num(covered)}, hex: hexOf(b, ${num(covered)}, n) }); (w ??= []).push((n - ${num(covered)}) + ${note}); }`);
   return lines.join('\n');
 }

@@ -18,7 +18,7 @@ export interface RecordContext {
  * observedAt = device time when the payload had one, else the network server's time. Undecoded
  * payload parts ride along on the first record so no byte the sensor sent is lost.
  */
-export function buildRecords(observations: Observation[], undecoded: UndecodedBytes[], context: RecordContext): SensorRecord[] {
+export function buildRecords(observations: readonly Observation[], undecoded: readonly UndecodedBytes[], context: RecordContext): SensorRecord[] {
   return observations.map((observation, index) => {
     const device = { ...observation.device };
     if (context.radio?.rssiDbm !== undefined) device.rssiDbm = context.radio.rssiDbm;
