@@ -256,21 +256,50 @@ function numberLiteral(value: number): string {
   return Number.isFinite(value) ? String(value) : 'NaN';
 }
 
+/*
+ * Watchdog: runs `fn` (host code that enters the engine) under a node:vm
+ * timeout. The vm context holds nothing but the trampoline; it exists only
+ * because vm is the one synchronous way in Node to cut off a running call
+ * (V8 TerminateExecution from a watchdog thread).
+ */
+const watchdogContext = vm.createContext({ trampoline: undefined as (() => void) | undefined });
+const watchdogScript = new vm.Script('trampoline()', { filename: 'codec-sandbox-watchdog' });
+
+function runWithWatchdog<T>(timeoutMs: number, fn: () => T): T {
+  let outcome: { value: T } | undefined;
+  watchdogContext.trampoline = () => {
+    outcome = { value: fn() };
+  };
+  try {
+    watchdogScript.runInContext(watchdogContext, { timeout: timeoutMs, breakOnSigint: false });
+  } finally {
+    watchdogContext.trampoline = undefined;
+  }
+  if (outcome === undefined) throw new Error('watchdog trampoline did not run');
+  return outcome.value;
+}
+
+/** Errors may come from the vm context's realm, so no `instanceof Error` here. */
+function errorField(error: unknown, field: 'code' | 'name' | 'message'): unknown {
+  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
+}
+
+function isWatchdogTimeout(error: unknown): boolean {
+  return errorField(error, 'code') === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
 export class CodecSandbox {
   readonly name: string;
   readonly api: CodecApi;
   readonly limits: Readonly<CodecLimits>;
 
-  readonly #module: QuickJSWASMModule;
   readonly #source: string;
   readonly #spec: ApiSpec;
-  #runtime: QuickJSRuntime | undefined;
   #deadline = 0;
   #interrupted = false;
   #disposed = false;
 
-  private constructor(module: QuickJSWASMModule, source: string, api: CodecApi, name: string, limits: CodecLimits) {
-    this.#module = module;
+  private constructor(source: string, api: CodecApi, name: string, limits: CodecLimits) {
     this.#source = source;
     this.#spec = API_SPECS[api];
     this.api = api;
@@ -279,10 +308,11 @@ export class CodecSandbox {
   }
 
   /**
-   * Loads QuickJS (once per process), then checks that `source` compiles, that
-   * its top-level code runs within the limits, and that it defines the entry
-   * point of `api`. Throws CodecError (kind syntax, missing-function, threw,
-   * timeout or memory) naming `name`. Throws RangeError for invalid limits.
+   * Loads QuickJS (compiled once per process), then checks that `source`
+   * compiles, that its top-level code runs within the limits, and that it
+   * defines the entry point of `api`. Throws CodecError (kind syntax,
+   * missing-function, threw, timeout or memory) naming `name`. Throws
+   * RangeError for invalid limits.
    */
   static async create(
     source: string,
@@ -293,25 +323,21 @@ export class CodecSandbox {
     if (!Object.hasOwn(API_SPECS, api)) throw new TypeError(`unknown codec API ${JSON.stringify(api)}`);
     if (typeof source !== 'string') throw new TypeError('codec source must be a string');
     const resolved = resolveLimits(limits);
-    const module = await loadQuickJSModule();
-    const sandbox = new CodecSandbox(module, source, api, name, resolved);
-    try {
-      sandbox.#withContext('checking the codec', (ctx) => sandbox.#check(ctx));
-    } catch (error) {
-      sandbox.dispose();
-      throw error;
-    }
+    await loadQuickJS();
+    const sandbox = new CodecSandbox(source, api, name, resolved);
+    sandbox.#execute('checking the codec', (ctx) => sandbox.#check(ctx));
     return sandbox;
   }
 
   /**
-   * Decodes one uplink in a fresh QuickJS context. Synchronous. Throws only
-   * CodecError, except for use after `dispose()`, which is a programming error.
+   * Decodes one uplink in a fresh QuickJS runtime and context. Synchronous.
+   * Throws only CodecError, except after `dispose()` (a programming error).
    */
   decode(input: CodecInput): CodecOutput {
+    if (this.#disposed) throw new Error(`codec sandbox "${this.name}" has been disposed`);
     const call = this.#callExpression(input);
     const fn = this.#spec.functionName;
-    const raw = this.#withContext(`running ${fn}`, (ctx) => {
+    const raw = this.#execute(`running ${fn}`, (ctx) => {
       this.#evaluate(ctx, PRELUDE, 'sandbox-prelude.js', 'prelude');
       this.#evaluate(ctx, this.#source, this.name, 'top-level');
       const handle = this.#evaluateHandle(ctx, call, 'sandbox-call.js', 'call');
@@ -342,14 +368,79 @@ export class CodecSandbox {
     }
   }
 
-  /** Frees the QuickJS runtime. Idempotent. */
+  /**
+   * Marks the sandbox as finished. Idempotent. No engine resources outlive a
+   * decode, so there is nothing else to free.
+   */
   dispose(): void {
-    if (this.#disposed) return;
     this.#disposed = true;
-    this.#discardRuntime();
   }
 
   // --- internals -----------------------------------------------------------
+
+  /**
+   * Runs `body` in a fresh runtime and context of the current engine instance,
+   * under the watchdog. A non-CodecError failure means execution was cut off
+   * inside the engine, by the watchdog or by the host stack running out. The
+   * engine instance may then be inconsistent, so it is replaced.
+   */
+  #execute<T>(activity: string, body: (ctx: QuickJSContext) => T): T {
+    const engine = currentQuickJS();
+    if (engine === undefined) {
+      throw new CodecError(
+        this.name,
+        'timeout',
+        `no QuickJS engine available while ${activity}: it is being replaced after an earlier codec was stopped; retry shortly`,
+      );
+    }
+    try {
+      return runWithWatchdog(this.limits.timeoutMs * 2 + 20, () => this.#inFreshRuntime(engine, body));
+    } catch (error) {
+      if (error instanceof CodecError) throw error;
+      replaceQuickJS(engine);
+      if (isWatchdogTimeout(error)) {
+        throw new CodecError(
+          this.name,
+          'timeout',
+          `${activity} did not finish within ${this.limits.timeoutMs} ms and was stopped by the watchdog`,
+          { cause: error },
+        );
+      }
+      const name = errorField(error, 'name');
+      const message = errorField(error, 'message');
+      const detail = typeof message === 'string' ? `${String(name)}: ${message}` : String(error);
+      const kind: CodecErrorKind = name === 'RangeError' ? 'memory' : 'threw';
+      throw new CodecError(this.name, kind, `sandbox failure while ${activity}: ${detail}`, { cause: error });
+    }
+  }
+
+  #inFreshRuntime<T>(engine: QuickJSWASMModule, body: (ctx: QuickJSContext) => T): T {
+    const runtime = engine.newRuntime();
+    let ctx: QuickJSContext | undefined;
+    try {
+      runtime.setMemoryLimit(this.limits.memoryBytes);
+      runtime.setMaxStackSize(this.limits.maxStackBytes);
+      runtime.setInterruptHandler(() => {
+        if (performance.now() <= this.#deadline) return false;
+        this.#interrupted = true;
+        return true;
+      });
+      ctx = runtime.newContext();
+      this.#interrupted = false;
+      this.#deadline = performance.now() + this.limits.timeoutMs;
+      return body(ctx);
+    } finally {
+      this.#deadline = 0;
+      try {
+        ctx?.dispose();
+        runtime.dispose();
+      } catch {
+        // JS_FreeRuntime asserts that no object is left. If that fires, the
+        // engine instance is suspect. The codec's outcome still stands.
+        replaceQuickJS(engine);
+      }
+    }
+  }
 
   #check(ctx: QuickJSContext): void {
     const compiled = ctx.evalCode(this.#source, this.name, { type: 'global', compileOnly: true });
@@ -393,75 +484,6 @@ export class CodecSandbox {
     );
   }
 
-  /**
-   * Runs `body` in a fresh context of this sandbox's runtime, with the deadline
-   * armed. Disposes the context afterwards. Replaces the runtime after a
-   * resource failure or if the codec left jobs queued (promises). Any failure
-   * that is not a CodecError comes from the engine itself, for example the host
-   * stack running out while inside WASM. In that case the runtime's state is
-   * unknown, so it is abandoned without freeing it.
-   */
-  #withContext<T>(activity: string, body: (ctx: QuickJSContext) => T): T {
-    if (this.#disposed) throw new Error(`codec sandbox "${this.name}" has been disposed`);
-    let runtime: QuickJSRuntime | undefined;
-    let ctx: QuickJSContext | undefined;
-    let replaceRuntime = false;
-    try {
-      runtime = this.#ensureRuntime();
-      ctx = runtime.newContext();
-      this.#interrupted = false;
-      this.#deadline = performance.now() + this.limits.timeoutMs;
-      return body(ctx);
-    } catch (error) {
-      if (error instanceof CodecError) {
-        if (error.kind === 'timeout' || error.kind === 'memory') replaceRuntime = true;
-        throw error;
-      }
-      ctx = undefined;
-      this.#runtime = undefined; // abandoned on purpose, see above
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const kind: CodecErrorKind = error instanceof RangeError ? 'memory' : 'threw';
-      throw new CodecError(this.name, kind, `sandbox failure while ${activity}: ${detail}`, { cause: error });
-    } finally {
-      this.#deadline = 0;
-      if (ctx !== undefined) {
-        try {
-          ctx.dispose();
-        } catch {
-          replaceRuntime = true;
-        }
-      }
-      if (this.#runtime !== undefined && (replaceRuntime || this.#runtime.hasPendingJob())) this.#discardRuntime();
-    }
-  }
-
-  #ensureRuntime(): QuickJSRuntime {
-    if (this.#runtime !== undefined) return this.#runtime;
-    const runtime = this.#module.newRuntime();
-    runtime.setMemoryLimit(this.limits.memoryBytes);
-    runtime.setMaxStackSize(this.limits.maxStackBytes);
-    runtime.setInterruptHandler(() => {
-      if (performance.now() <= this.#deadline) return false;
-      this.#interrupted = true;
-      return true;
-    });
-    this.#runtime = runtime;
-    return runtime;
-  }
-
-  #discardRuntime(): void {
-    const runtime = this.#runtime;
-    this.#runtime = undefined;
-    if (runtime === undefined || !runtime.alive) return;
-    try {
-      runtime.dispose();
-    } catch {
-      // JS_FreeRuntime asserts that no objects are left. After an engine-level
-      // failure that assertion can fire. The memory is then lost, but other
-      // runtimes in the module keep working, so swallow it.
-    }
-  }
-
   #evaluate(ctx: QuickJSContext, code: string, filename: string, stage: Stage): void {
     this.#evaluateHandle(ctx, code, filename, stage).dispose();
   }
@@ -501,7 +523,11 @@ export class CodecSandbox {
   #resourceFailure(thrown: Thrown, what: string): CodecError | undefined {
     if (thrown.name !== 'InternalError') return undefined;
     if (thrown.message === 'out of memory') {
-      return new CodecError(this.name, 'memory', `${what} ran out of memory (limit ${this.limits.memoryBytes} bytes)`);
+      return new CodecError(
+        this.name,
+        'memory',
+        `${what} ran out of memory (allocation limit ${this.limits.memoryBytes} bytes, engine cap ${WASM_MEMORY_MAX_BYTES} bytes)`,
+      );
     }
     if (thrown.message === 'stack overflow') {
       return new CodecError(
