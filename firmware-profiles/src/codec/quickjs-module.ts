@@ -46,7 +46,6 @@ interface Compiled {
   wasm: WasmModule;
 }
 
-let compiling: Promise<Compiled> | undefined;
 let compiled: Compiled | undefined;
 let current: QuickJSWASMModule | undefined;
 let spare: QuickJSWASMModule | undefined;
@@ -83,20 +82,13 @@ function instantiate({ variant, wasm }: Compiled): Promise<QuickJSWASMModule> {
 function refill(): Promise<void> {
   refilling ??= (async () => {
     try {
-      if (compiled === undefined) {
-        compiling ??= compile();
-        try {
-          compiled = await compiling;
-        } finally {
-          compiling = undefined;
-        }
-      }
+      compiled ??= await compile();
       while (current === undefined || spare === undefined) {
         if (current === undefined && spare !== undefined) {
           current = spare;
           spare = undefined;
         } else {
-          const instance = await instantiate(compiled);
+          const instance: QuickJSWASMModule = await instantiate(compiled);
           if (current === undefined) current = instance;
           else spare = instance;
         }
@@ -127,8 +119,11 @@ export function currentQuickJS(): QuickJSWASMModule | undefined {
  */
 export function replaceQuickJS(broken: QuickJSWASMModule): void {
   if (current !== broken) return;
-  current = spare;
+  // Take the spare out of its slot first, so no interruption can leave one
+  // instance in both slots.
+  const next = spare;
   spare = undefined;
+  current = next;
   refill().catch(() => {
     // Loading worked before, so this is unexpected. The next loadQuickJS() retries.
   });

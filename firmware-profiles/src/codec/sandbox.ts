@@ -126,23 +126,34 @@ export class CodecError extends Error {
 
 interface ApiSpec {
   functionName: string;
-  /** Selector understood by the in-VM driver. */
-  code: number;
   shape: OutputShape;
+  /** Argument list for the entry point, as JS source. */
+  args(bytes: string, fPort: string, recvMs: string, variablesJson: string): string;
 }
 
 const API_SPECS: Readonly<Record<CodecApi, ApiSpec>> = {
-  ts013: { functionName: 'decodeUplink', code: 0, shape: 'ts013-result' },
-  'ttn-v2': { functionName: 'Decoder', code: 1, shape: 'data-object' },
-  'chirpstack-v3': { functionName: 'Decode', code: 2, shape: 'data-object' },
+  ts013: {
+    functionName: 'decodeUplink',
+    shape: 'ts013-result',
+    args: (bytes, fPort, recvMs) => `{ bytes: ${bytes}, fPort: ${fPort}, recvTime: new Date(${recvMs}) }`,
+  },
+  'ttn-v2': {
+    functionName: 'Decoder',
+    shape: 'data-object',
+    args: (bytes, fPort) => `${bytes}, ${fPort}`,
+  },
+  'chirpstack-v3': {
+    functionName: 'Decode',
+    shape: 'data-object',
+    args: (bytes, fPort, _recvMs, variablesJson) => `${fPort}, ${bytes}, JSON.parse(${variablesJson})`,
+  },
 };
 
 const MIN_MEMORY_BYTES = 1024 * 1024;
 const MIN_STACK_BYTES = 8 * 1024;
 const MIN_OUTPUT_BYTES = 1024;
-/** Longest error text taken from the VM; longer texts are cut (in the VM) or summarised. */
+/** Longest error text reported from the VM. */
 const MAX_MESSAGE_CHARS = 500;
-const DRIVER_GLOBAL = '__sensorbroRun';
 
 const limitsSchema = z.object({
   timeoutMs: z.number().int().min(1).max(60_000),
@@ -163,90 +174,54 @@ function resolveLimits(overrides: Partial<CodecLimits>): CodecLimits {
 }
 
 /**
- * Evaluated first in every fresh context, before the codec source. It keeps
- * references to the built-ins the driver needs, so a codec that replaces
- * `JSON`, `Date` or `Promise` cannot change how its input is built or how its
- * result is serialised. It defines the driver as a non-writable,
- * non-configurable global. The driver returns a string whose first character
- * is a status:
- *   R<json>  result serialised
- *   T<text>  the codec function threw (non-resource error)
- *   I<text>  the result cannot be used (undefined, function, NaN, cycle, ...)
- *   F        the entry point is not a function
- * Resource errors (InternalError: out of memory / stack overflow) are re-thrown
- * so the host sees them. Interrupts cannot be caught at all.
+ * Evaluated in each fresh context before the codec source: a no-op console.
+ * It uses no host function and declares no global binding, so a codec's own
+ * `console` declaration cannot collide with it.
  */
-const PRELUDE = `(function (g) {
-  "use strict";
-  var stringify = JSON.stringify, parse = JSON.parse, apply = Reflect.apply;
-  var slice = String.prototype.slice, DateCtor = Date, PromiseCtor = Promise;
-  var InternalErrorCtor = typeof InternalError === "function" ? InternalError : null;
-  var MAX = ${MAX_MESSAGE_CHARS};
-  var noop = function () {};
-  g.console = { log: noop, info: noop, warn: noop, error: noop, debug: noop, trace: noop };
+const CONSOLE_SHIM =
+  '(function () { var n = function () {}; globalThis.console = { log: n, info: n, warn: n, error: n, debug: n, trace: n }; })()';
 
-  function cut(s) { return s.length > MAX ? apply(slice, s, [0, MAX]) + "..." : s; }
-  function isResourceError(e) { return InternalErrorCtor !== null && e instanceof InternalErrorCtor; }
-  function describe(e) {
-    try {
-      if (e !== null && (typeof e === "object" || typeof e === "function")) {
-        var name = e.name, message = e.message;
-        if (typeof message === "string") return cut((typeof name === "string" && name !== "" ? name + ": " : "") + message);
-        return "a non-Error object";
-      }
-      if (typeof e === "string") return cut(stringify(e));
-      return cut(String(e));
-    } catch (_) {
-      return "an unprintable value";
+/**
+ * Evaluated after the codec source: calls the entry point and serialises the
+ * result inside the VM. Returns a string whose first character is a status:
+ *   R<json>  the result, serialised
+ *   I<text>  the result cannot be used (undefined, a function, NaN, a cycle...)
+ *   F        the entry point is not a function
+ * Exceptions thrown by the codec are not caught here. They reach the host,
+ * which tells resource errors from ordinary throws. Because the driver runs
+ * after the codec, a codec could swap `JSON`, `Promise` or `InternalError`
+ * and so sabotage its own result. That is harmless: the host trusts nothing
+ * in the returned string and validates it. The driver is kept small because
+ * QuickJS parses it again for every decode.
+ */
+function driverSource(entry: string, args: string): string {
+  return `(function (f, S, P, I) {
+if (typeof f !== "function") return "F";
+var r = f(${args});
+if (r === void 0) return "Ireturned undefined";
+if (typeof r === "function") return "Ireturned a function";
+if (r instanceof P) return "Ireturned a Promise (async codecs are not supported)";
+var B = {}, b = "", j;
+try {
+  j = S(r, function (k, v) {
+    var t = typeof v;
+    if (t === "number" ? v !== v || v === 1 / 0 || v === -1 / 0 : t === "function" || t === "symbol" || t === "bigint") {
+      b = (t === "number" ? "non-finite number " + v : t + " value") + (k === "" ? " as the result" : " at key " + S(k).slice(0, 100));
+      throw B;
     }
-  }
-
-  var BAD = {};
-  var badReason = "";
-  function where(key) { return key === "" ? "as the result" : "at key " + cut(stringify(key)); }
-  function replacer(key, value) {
-    var t = typeof value;
-    if (t === "number") {
-      if (value !== value || value === 1 / 0 || value === -1 / 0) {
-        badReason = "non-finite number " + String(value) + " " + where(key);
-        throw BAD;
-      }
-    } else if (t === "function" || t === "symbol" || t === "bigint") {
-      badReason = t + " value " + where(key);
-      throw BAD;
-    }
-    return value;
-  }
-
-  function run(fn, api, bytes, fPort, recvMs, variablesJson) {
-    if (typeof fn !== "function") return "F";
-    var result;
-    try {
-      if (api === 0) result = fn({ bytes: bytes, fPort: fPort, recvTime: new DateCtor(recvMs) });
-      else if (api === 1) result = fn(bytes, fPort);
-      else result = fn(fPort, bytes, parse(variablesJson));
-    } catch (e) {
-      if (isResourceError(e)) throw e;
-      return "T" + describe(e);
-    }
-    try {
-      if (result === undefined) return "Ireturned undefined";
-      if (typeof result === "function") return "Ireturned a function";
-      if (result instanceof PromiseCtor) return "Ireturned a Promise (async codecs are not supported)";
-      var json = stringify(result, replacer);
-      if (typeof json !== "string") return "Ireturned a value that JSON cannot represent";
-      return "R" + json;
-    } catch (e) {
-      if (e === BAD) return "Ioutput contains a " + badReason;
-      if (isResourceError(e)) throw e;
-      return "Ioutput cannot be serialised to JSON: " + describe(e);
-    }
-  }
-  Object.defineProperty(g, "${DRIVER_GLOBAL}", { value: run, writable: false, enumerable: false, configurable: false });
-})(globalThis);`;
+    return v;
+  });
+} catch (e) {
+  if (e === B) return "Ioutput contains a " + b;
+  if (e instanceof I) throw e;
+  return ("Ioutput cannot be serialised to JSON: " + (e && e.name) + ": " + (e && e.message)).slice(0, ${MAX_MESSAGE_CHARS});
+}
+return typeof j === "string" ? "R" + j : "Ireturned a value that JSON cannot represent";
+})(typeof ${entry} === "function" ? ${entry} : void 0, JSON.stringify, Promise, InternalError)`;
+}
 
 /** Which of the evaluations in a context failed, for messages. */
-type Stage = 'prelude' | 'top-level' | 'call';
+type Stage = 'console' | 'top-level' | 'call';
 
 function toBytes(bytes: Uint8Array): Uint8Array {
   return bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes as ArrayLike<number>);
@@ -262,18 +237,26 @@ function numberLiteral(value: number): string {
  * because vm is the one synchronous way in Node to cut off a running call
  * (V8 TerminateExecution from a watchdog thread).
  */
-const watchdogContext = vm.createContext({ trampoline: undefined as (() => void) | undefined });
-const watchdogScript = new vm.Script('trampoline()', { filename: 'codec-sandbox-watchdog' });
+interface Watchdog {
+  context: vm.Context;
+  script: vm.Script;
+}
+let watchdog: Watchdog | undefined;
 
 function runWithWatchdog<T>(timeoutMs: number, fn: () => T): T {
+  watchdog ??= {
+    context: vm.createContext({ trampoline: undefined }),
+    script: new vm.Script('trampoline()', { filename: 'codec-sandbox-watchdog' }),
+  };
+  const { context, script } = watchdog;
   let outcome: { value: T } | undefined;
-  watchdogContext.trampoline = () => {
+  context.trampoline = () => {
     outcome = { value: fn() };
   };
   try {
-    watchdogScript.runInContext(watchdogContext, { timeout: timeoutMs, breakOnSigint: false });
+    script.runInContext(context, { timeout: timeoutMs, breakOnSigint: false });
   } finally {
-    watchdogContext.trampoline = undefined;
+    context.trampoline = undefined;
   }
   if (outcome === undefined) throw new Error('watchdog trampoline did not run');
   return outcome.value;
@@ -325,7 +308,7 @@ export class CodecSandbox {
     const resolved = resolveLimits(limits);
     await loadQuickJS();
     const sandbox = new CodecSandbox(source, api, name, resolved);
-    sandbox.#execute('checking the codec', (ctx) => sandbox.#check(ctx));
+    sandbox.#execute('the codec check', (ctx) => sandbox.#check(ctx));
     return sandbox;
   }
 
@@ -337,10 +320,10 @@ export class CodecSandbox {
     if (this.#disposed) throw new Error(`codec sandbox "${this.name}" has been disposed`);
     const call = this.#callExpression(input);
     const fn = this.#spec.functionName;
-    const raw = this.#execute(`running ${fn}`, (ctx) => {
-      this.#evaluate(ctx, PRELUDE, 'sandbox-prelude.js', 'prelude');
+    const raw = this.#execute(fn, (ctx) => {
+      this.#evaluate(ctx, CONSOLE_SHIM, 'sandbox-console.js', 'console');
       this.#evaluate(ctx, this.#source, this.name, 'top-level');
-      const handle = this.#evaluateHandle(ctx, call, 'sandbox-call.js', 'call');
+      const handle = this.#evaluateHandle(ctx, call, 'sandbox-driver.js', 'call');
       try {
         return this.#readResult(ctx, handle);
       } finally {
@@ -357,8 +340,6 @@ export class CodecSandbox {
         }
         return { data: checked.data, warnings: checked.warnings };
       }
-      case 'T':
-        throw new CodecError(this.name, 'threw', `${fn} threw ${raw.slice(1)}`);
       case 'I':
         throw new CodecError(this.name, 'invalid-output', `${fn} ${raw.slice(1)}`);
       case 'F':
@@ -384,13 +365,13 @@ export class CodecSandbox {
    * inside the engine, by the watchdog or by the host stack running out. The
    * engine instance may then be inconsistent, so it is replaced.
    */
-  #execute<T>(activity: string, body: (ctx: QuickJSContext) => T): T {
+  #execute<T>(subject: string, body: (ctx: QuickJSContext) => T): T {
     const engine = currentQuickJS();
     if (engine === undefined) {
       throw new CodecError(
         this.name,
         'timeout',
-        `no QuickJS engine available while ${activity}: it is being replaced after an earlier codec was stopped; retry shortly`,
+        `no QuickJS engine available for ${subject}: it is being replaced after an earlier codec was stopped; retry shortly`,
       );
     }
     try {
@@ -402,7 +383,7 @@ export class CodecSandbox {
         throw new CodecError(
           this.name,
           'timeout',
-          `${activity} did not finish within ${this.limits.timeoutMs} ms and was stopped by the watchdog`,
+          `${subject} did not finish within ${this.limits.timeoutMs} ms and was stopped by the watchdog`,
           { cause: error },
         );
       }
@@ -410,13 +391,17 @@ export class CodecSandbox {
       const message = errorField(error, 'message');
       const detail = typeof message === 'string' ? `${String(name)}: ${message}` : String(error);
       const kind: CodecErrorKind = name === 'RangeError' ? 'memory' : 'threw';
-      throw new CodecError(this.name, kind, `sandbox failure while ${activity}: ${detail}`, { cause: error });
+      throw new CodecError(this.name, kind, `sandbox failure in ${subject}: ${detail}`, { cause: error });
     }
   }
 
   #inFreshRuntime<T>(engine: QuickJSWASMModule, body: (ctx: QuickJSContext) => T): T {
     const runtime = engine.newRuntime();
     let ctx: QuickJSContext | undefined;
+    // False if execution was cut off inside the engine. Then its state is
+    // unknown, freeing could trip assertions, and the instance is replaced
+    // anyway, so nothing is freed.
+    let consistent = false;
     try {
       runtime.setMemoryLimit(this.limits.memoryBytes);
       runtime.setMaxStackSize(this.limits.maxStackBytes);
@@ -428,16 +413,23 @@ export class CodecSandbox {
       ctx = runtime.newContext();
       this.#interrupted = false;
       this.#deadline = performance.now() + this.limits.timeoutMs;
-      return body(ctx);
+      const result = body(ctx);
+      consistent = true;
+      return result;
+    } catch (error) {
+      consistent = error instanceof CodecError;
+      throw error;
     } finally {
       this.#deadline = 0;
-      try {
-        ctx?.dispose();
-        runtime.dispose();
-      } catch {
-        // JS_FreeRuntime asserts that no object is left. If that fires, the
-        // engine instance is suspect. The codec's outcome still stands.
-        replaceQuickJS(engine);
+      if (consistent) {
+        try {
+          ctx?.dispose();
+          runtime.dispose();
+        } catch {
+          // JS_FreeRuntime asserts that no object is left. If that fires, the
+          // engine instance is suspect. The codec's outcome still stands.
+          replaceQuickJS(engine);
+        }
       }
     }
   }
@@ -454,7 +446,7 @@ export class CodecSandbox {
     }
     compiled.value.dispose();
 
-    this.#evaluate(ctx, PRELUDE, 'sandbox-prelude.js', 'prelude');
+    this.#evaluate(ctx, CONSOLE_SHIM, 'sandbox-console.js', 'console');
     this.#evaluate(ctx, this.#source, this.name, 'top-level');
     const fn = this.#spec.functionName;
     const probe = this.#evaluateHandle(ctx, `typeof ${fn}`, 'sandbox-probe.js', 'call');
@@ -474,14 +466,11 @@ export class CodecSandbox {
   }
 
   #callExpression(input: CodecInput): string {
-    const bytes = toBytes(input.bytes);
+    const bytes = `[${toBytes(input.bytes).join(',')}]`;
     const recvMs = input.recvTime instanceof Date ? input.recvTime.getTime() : Number.NaN;
     const variables = JSON.stringify(JSON.stringify(input.variables ?? {}));
-    const fn = this.#spec.functionName;
-    return (
-      `${DRIVER_GLOBAL}(typeof ${fn} === "function" ? ${fn} : undefined, ${this.#spec.code}, ` +
-      `[${bytes.join(',')}], ${numberLiteral(Number(input.fPort))}, ${numberLiteral(recvMs)}, ${variables})`
-    );
+    const args = this.#spec.args(bytes, numberLiteral(Number(input.fPort)), numberLiteral(recvMs), variables);
+    return driverSource(this.#spec.functionName, args);
   }
 
   #evaluate(ctx: QuickJSContext, code: string, filename: string, stage: Stage): void {
@@ -501,7 +490,7 @@ export class CodecSandbox {
 
   #runFailure(ctx: QuickJSContext, error: QuickJSHandle, stage: Stage): CodecError {
     const what =
-      stage === 'top-level' ? 'top-level code' : stage === 'prelude' ? 'sandbox prelude' : this.#spec.functionName;
+      stage === 'top-level' ? 'top-level code' : stage === 'console' ? 'sandbox setup' : this.#spec.functionName;
     if (this.#interrupted) {
       return new CodecError(this.name, 'timeout', `${what} did not finish within ${this.limits.timeoutMs} ms`);
     }
@@ -543,8 +532,8 @@ export class CodecSandbox {
     if (ctx.typeof(handle) !== 'string') {
       throw new CodecError(this.name, 'invalid-output', 'sandbox driver returned a non-string value');
     }
-    // Messages (T/I) are cut to MAX_MESSAGE_CHARS inside the VM, so anything
-    // longer than the output limit is an oversized result. Check before copying.
+    // Messages (I) are short, so anything longer than the output limit is an
+    // oversized result. Check before copying it out of the VM.
     const length = stringLength(ctx, handle);
     if (length === undefined || length > this.limits.maxOutputBytes + 1) {
       throw new CodecError(
@@ -573,12 +562,13 @@ function stringLength(ctx: QuickJSContext, handle: QuickJSHandle): number | unde
   }
 }
 
-/** Copies a VM string to the host if it is short enough. */
+/** Copies a VM string (an error text) to the host, cut to MAX_MESSAGE_CHARS. */
 function readShortString(ctx: QuickJSContext, handle: QuickJSHandle): string | undefined {
   if (ctx.typeof(handle) !== 'string') return undefined;
   const length = stringLength(ctx, handle);
-  if (length === undefined || length > MAX_MESSAGE_CHARS) return `(${length ?? 'a very long'}-character text)`;
-  return ctx.getString(handle);
+  if (length === undefined || length > 64 * 1024) return `(${length ?? 'a very long'}-character text)`;
+  const text = ctx.getString(handle);
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}...` : text;
 }
 
 function readStringProp(ctx: QuickJSContext, handle: QuickJSHandle, key: string): string | undefined {

@@ -191,6 +191,29 @@ describe('CodecSandbox: resource limits', () => {
     expect(sb.decode(input([5], 1)).data).toEqual({ sum: 5, port: 1 });
   });
 
+  it('stops long-running built-ins that QuickJS does not interrupt, via the watchdog', { timeout: 30_000 }, async () => {
+    // Each iteration is one native call over megabytes; QuickJS polls its
+    // interrupt handler only every ~10k iterations, so without the watchdog
+    // these ran for 30-170 s against a 50 ms deadline.
+    const sb = await sandbox(
+      `function decodeUplink(input) {
+         if (input.fPort === 1) { var a = new Array(1e6).fill(0); for (;;) a.fill(1); }
+         if (input.fPort === 2) { var s = "x".repeat(4e6); for (;;) s.indexOf("y"); }
+         if (input.fPort === 3) { var b = new Array(2e5).fill(0).map(function (_, i) { return (i * 7919) % 1000; }); for (;;) b.slice().sort(); }
+         return { data: { ok: input.fPort } };
+       }`,
+      'ts013',
+      {},
+      'slow-builtins',
+    );
+    for (const fPort of [1, 2, 3]) {
+      expectCodecError(caught(() => sb.decode(input([], fPort))), 'timeout', 'slow-builtins', 'watchdog');
+      // The engine instance was replaced by the ready spare: no waiting needed.
+      expect(sb.decode(input([], 9)).data).toEqual({ ok: 9 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let a new spare get ready
+    }
+  });
+
   it('stops huge allocations with a memory error, and the next decode works', async () => {
     // A generous deadline so that the memory limit, not the clock, ends these.
     const sb = await sandbox(SELECTIVE, 'ts013', { timeoutMs: 10_000 }, 'hog');
