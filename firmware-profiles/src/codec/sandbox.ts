@@ -41,50 +41,16 @@
  *   Too high a QuickJS limit lets a codec overflow the host stack first. So
  *   `maxStackBytes` is capped at MAX_STACK_BYTES (see the measurements there).
  */
-import vm from 'node:vm';
 import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
-import { z } from 'zod';
-import { parseCodecOutput, type OutputShape } from './codec-output.js';
+import { type CodecLimits, resolveLimits } from './codec-limits.js';
+import { API_SPECS, type ApiSpec, CONSOLE_SHIM, driverSource } from './codec-driver.js';
+import { parseCodecOutput } from './codec-output.js';
 import { WASM_MEMORY_MAX_BYTES, currentQuickJS, loadQuickJS, replaceQuickJS } from './quickjs-module.js';
+import { MAX_MESSAGE_CHARS, readNumberProp, readThrown, stringLength, type Thrown } from './vm-values.js';
+import { errorField, isWatchdogTimeout, runWithWatchdog } from './watchdog.js';
 
 export type CodecApi = 'ts013' | 'ttn-v2' | 'chirpstack-v3';
-
-export interface CodecLimits {
-  /**
-   * Wall-clock budget per decode (and for the top-level check at create), in ms.
-   * Enforced by the QuickJS interrupt handler; a watchdog stops anything still
-   * running after 2 * timeoutMs + 20 ms.
-   */
-  timeoutMs: number;
-  /**
-   * QuickJS `setMemoryLimit` per runtime, in bytes (at most WASM_MEMORY_MAX_BYTES).
-   * In this build it reliably refuses only single allocations larger than this.
-   * Total memory is capped by the engine's WASM memory maximum.
-   */
-  memoryBytes: number;
-  /** QuickJS (WASM shadow) stack limit, in bytes. At most MAX_STACK_BYTES. */
-  maxStackBytes: number;
-  /** Maximum UTF-8 size of the codec's JSON-serialised result, in bytes. */
-  maxOutputBytes: number;
-}
-
-/**
- * Hard ceiling for `maxStackBytes`. Measured with Node 20 and QuickJS 0.32
- * (release-sync build), before the WASM code is tiered up, which is the worst
- * case. Evaluating `[[[...]]]` nested 100k deep overflows the default ~1 MB V8
- * stack at about 42 KiB of QuickJS stack when called from a shallow host
- * stack, and at about 32 KiB when the host is already about 3000 frames deep.
- * At 24 KiB every recursion pattern we tried ends in a clean QuickJS
- * "stack overflow".
- */
-export const MAX_STACK_BYTES = 24 * 1024;
-
-export const defaultCodecLimits: CodecLimits = Object.freeze({
-  timeoutMs: 50,
-  memoryBytes: 16 * 1024 * 1024,
-  maxStackBytes: MAX_STACK_BYTES,
-  maxOutputBytes: 64 * 1024,
-});
+export { type CodecLimits, defaultCodecLimits, MAX_STACK_BYTES } from './codec-limits.js';
 
 export interface CodecInput {
   bytes: Uint8Array;
@@ -124,102 +90,6 @@ export class CodecError extends Error {
   }
 }
 
-interface ApiSpec {
-  functionName: string;
-  shape: OutputShape;
-  /** Argument list for the entry point, as JS source. */
-  args(bytes: string, fPort: string, recvMs: string, variablesJson: string): string;
-}
-
-const API_SPECS: Readonly<Record<CodecApi, ApiSpec>> = {
-  ts013: {
-    functionName: 'decodeUplink',
-    shape: 'ts013-result',
-    args: (bytes, fPort, recvMs) => `{ bytes: ${bytes}, fPort: ${fPort}, recvTime: new Date(${recvMs}) }`,
-  },
-  'ttn-v2': {
-    functionName: 'Decoder',
-    shape: 'data-object',
-    args: (bytes, fPort) => `${bytes}, ${fPort}`,
-  },
-  'chirpstack-v3': {
-    functionName: 'Decode',
-    shape: 'data-object',
-    args: (bytes, fPort, _recvMs, variablesJson) => `${fPort}, ${bytes}, JSON.parse(${variablesJson})`,
-  },
-};
-
-const MIN_MEMORY_BYTES = 1024 * 1024;
-const MIN_STACK_BYTES = 8 * 1024;
-const MIN_OUTPUT_BYTES = 1024;
-/** Longest error text reported from the VM. */
-const MAX_MESSAGE_CHARS = 500;
-
-const limitsSchema = z.object({
-  timeoutMs: z.number().int().min(1).max(60_000),
-  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).max(WASM_MEMORY_MAX_BYTES),
-  maxStackBytes: z.number().int().min(MIN_STACK_BYTES).max(MAX_STACK_BYTES),
-  maxOutputBytes: z.number().int().min(MIN_OUTPUT_BYTES).max(16 * 1024 * 1024),
-});
-
-function resolveLimits(overrides: Partial<CodecLimits>): CodecLimits {
-  const merged: Record<string, unknown> = { ...defaultCodecLimits };
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
-  const result = limitsSchema.safeParse(merged);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new RangeError(`invalid codec limits: ${problems}`);
-  }
-  return Object.freeze(result.data);
-}
-
-/**
- * Evaluated in each fresh context before the codec source: a no-op console.
- * It uses no host function and declares no global binding, so a codec's own
- * `console` declaration cannot collide with it.
- */
-const CONSOLE_SHIM =
-  '(function () { var n = function () {}; globalThis.console = { log: n, info: n, warn: n, error: n, debug: n, trace: n }; })()';
-
-/**
- * Evaluated after the codec source: calls the entry point and serialises the
- * result inside the VM. Returns a string whose first character is a status:
- *   R<json>  the result, serialised
- *   I<text>  the result cannot be used (undefined, a function, NaN, a cycle...)
- *   F        the entry point is not a function
- * Exceptions thrown by the codec are not caught here. They reach the host,
- * which tells resource errors from ordinary throws. Because the driver runs
- * after the codec, a codec could swap `JSON`, `Promise` or `InternalError`
- * and so sabotage its own result. That is harmless: the host trusts nothing
- * in the returned string and validates it. The driver is kept small because
- * QuickJS parses it again for every decode.
- */
-function driverSource(entry: string, args: string): string {
-  return `(function (f, S, P, I) {
-if (typeof f !== "function") return "F";
-var r = f(${args});
-if (r === void 0) return "Ireturned undefined";
-if (typeof r === "function") return "Ireturned a function";
-if (r instanceof P) return "Ireturned a Promise (async codecs are not supported)";
-var B = {}, b = "", j;
-try {
-  j = S(r, function (k, v) {
-    var t = typeof v;
-    if (t === "number" ? v !== v || v === 1 / 0 || v === -1 / 0 : t === "function" || t === "symbol" || t === "bigint") {
-      b = (t === "number" ? "non-finite number " + v : t + " value") + (k === "" ? " as the result" : " at key " + S(k).slice(0, 100));
-      throw B;
-    }
-    return v;
-  });
-} catch (e) {
-  if (e === B) return "Ioutput contains a " + b;
-  if (e instanceof I) throw e;
-  return ("Ioutput cannot be serialised to JSON: " + (e && e.name) + ": " + (e && e.message)).slice(0, ${MAX_MESSAGE_CHARS});
-}
-return typeof j === "string" ? "R" + j : "Ireturned a value that JSON cannot represent";
-})(typeof ${entry} === "function" ? ${entry} : void 0, JSON.stringify, Promise, InternalError)`;
-}
-
 /** Which of the evaluations in a context failed, for messages. */
 type Stage = 'console' | 'top-level' | 'call';
 
@@ -229,46 +99,6 @@ function toBytes(bytes: Uint8Array): Uint8Array {
 
 function numberLiteral(value: number): string {
   return Number.isFinite(value) ? String(value) : 'NaN';
-}
-
-/*
- * Watchdog: runs `fn` (host code that enters the engine) under a node:vm
- * timeout. The vm context holds nothing but the trampoline; it exists only
- * because vm is the one synchronous way in Node to cut off a running call
- * (V8 TerminateExecution from a watchdog thread).
- */
-interface Watchdog {
-  context: vm.Context;
-  script: vm.Script;
-}
-let watchdog: Watchdog | undefined;
-
-function runWithWatchdog<T>(timeoutMs: number, fn: () => T): T {
-  watchdog ??= {
-    context: vm.createContext({ trampoline: undefined }),
-    script: new vm.Script('trampoline()', { filename: 'codec-sandbox-watchdog' }),
-  };
-  const { context, script } = watchdog;
-  let outcome: { value: T } | undefined;
-  context.trampoline = () => {
-    outcome = { value: fn() };
-  };
-  try {
-    script.runInContext(context, { timeout: timeoutMs, breakOnSigint: false });
-  } finally {
-    context.trampoline = undefined;
-  }
-  if (outcome === undefined) throw new Error('watchdog trampoline did not run');
-  return outcome.value;
-}
-
-/** Errors may come from the vm context's realm, so no `instanceof Error` here. */
-function errorField(error: unknown, field: 'code' | 'name' | 'message'): unknown {
-  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
-}
-
-function isWatchdogTimeout(error: unknown): boolean {
-  return errorField(error, 'code') === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
 }
 
 export class CodecSandbox {
@@ -544,66 +374,4 @@ export class CodecSandbox {
     }
     return ctx.getString(handle);
   }
-}
-
-interface Thrown {
-  name: string | undefined;
-  message: string | undefined;
-  /** Human-readable description for error messages. */
-  text: string;
-}
-
-function stringLength(ctx: QuickJSContext, handle: QuickJSHandle): number | undefined {
-  const length = ctx.getProp(handle, 'length');
-  try {
-    return ctx.typeof(length) === 'number' ? ctx.getNumber(length) : undefined;
-  } finally {
-    length.dispose();
-  }
-}
-
-/** Copies a VM string (an error text) to the host, cut to MAX_MESSAGE_CHARS. */
-function readShortString(ctx: QuickJSContext, handle: QuickJSHandle): string | undefined {
-  if (ctx.typeof(handle) !== 'string') return undefined;
-  const length = stringLength(ctx, handle);
-  if (length === undefined || length > 64 * 1024) return `(${length ?? 'a very long'}-character text)`;
-  const text = ctx.getString(handle);
-  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}...` : text;
-}
-
-function readStringProp(ctx: QuickJSContext, handle: QuickJSHandle, key: string): string | undefined {
-  // A throwing or looping getter yields an exception handle (typeof 'unknown').
-  const value = ctx.getProp(handle, key);
-  try {
-    return readShortString(ctx, value);
-  } finally {
-    value.dispose();
-  }
-}
-
-function readNumberProp(ctx: QuickJSContext, handle: QuickJSHandle, key: string): number | undefined {
-  const value = ctx.getProp(handle, key);
-  try {
-    return ctx.typeof(value) === 'number' ? ctx.getNumber(value) : undefined;
-  } finally {
-    value.dispose();
-  }
-}
-
-/** Describes a value thrown in the VM without running more than property reads. */
-function readThrown(ctx: QuickJSContext, handle: QuickJSHandle): Thrown {
-  const type = ctx.typeof(handle);
-  if (ctx.sameValue(handle, ctx.null)) return { name: undefined, message: undefined, text: 'null' };
-  if (type === 'object' || type === 'function') {
-    const name = readStringProp(ctx, handle, 'name');
-    const message = readStringProp(ctx, handle, 'message');
-    if (message === undefined) return { name, message, text: name !== undefined ? name : 'a non-Error value' };
-    return { name, message, text: name !== undefined && name !== '' ? `${name}: ${message}` : message };
-  }
-  if (type === 'string') {
-    const text = readShortString(ctx, handle) ?? '';
-    return { name: undefined, message: text, text: JSON.stringify(text) };
-  }
-  if (type === 'number') return { name: undefined, message: undefined, text: String(ctx.getNumber(handle)) };
-  return { name: undefined, message: undefined, text: `a value of type ${type}` };
 }
