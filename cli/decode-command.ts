@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { validateRecord } from '../standards/src/index.js';
 import { buildRecords } from '../firmware-profiles/src/index.js';
-import { disposeAll, loadProfilesReporting } from './load-or-exit.js';
+import { disposeAll, loadProfilesReporting } from './load-profiles-reporting.js';
 import { parseKeyValues, UsageError } from './usage.js';
 
 const maxPayloadBytes = 255; // the largest LoRaWAN application payload

@@ -1,5 +1,5 @@
 import { flattenObservation } from '../firmware-profiles/src/index.js';
-import { disposeAll, loadProfilesReporting } from './load-or-exit.js';
+import { disposeAll, loadProfilesReporting } from './load-profiles-reporting.js';
 
 /**
  * `sensorbro demo`: decodes every profile's example payloads and prints what a technician would

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { disposeAll, loadProfilesReporting } from './load-or-exit.js';
+import { disposeAll, loadProfilesReporting } from './load-profiles-reporting.js';
 
 /** `sensorbro profiles`: the firmware profiles this installation can decode. Exit 1 when a profile file is broken. */
 export async function runProfiles(args: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import type { StandardId } from '../../../standards/src/index.js';
 import type { ValueSpec } from '../format/profile-schema.js';
-import { type Constants, num, typeSize } from './codegen.js';
+import { type Constants, newObservationLiteral, num, typeSize } from './codegen.js';
 import { emitValue } from './emit-value.js';
 
 interface ChannelRecord {
@@ -54,8 +54,4 @@ ${cases.join('\n')}
     i = n;
   }
 }`;
-}
-
-export function newObservationLiteral(standardRef: string): string {
-  return `{ standard: ${standardRef}, observedAt: undefined, quality: 'good', qualityFlags: undefined, fields: {}, device: {} }`;
 }

@@ -52,3 +52,8 @@ export function readExpr(type: IntType, at: string): string {
     case 'f32be': return `dv().getFloat32(${at}, false)`;
   }
 }
+
+/** A fresh observation (same shape as newObservation in observation.ts) as an object literal. */
+export function newObservationLiteral(standardRef: string): string {
+  return `{ standard: ${standardRef}, observedAt: undefined, quality: 'good', qualityFlags: undefined, fields: {}, device: {} }`;
+}

@@ -1,7 +1,7 @@
 import type { StandardId } from '../../../standards/src/index.js';
 import type { Layout, LayoutUplink } from '../format/profile-schema.js';
-import { emitChannels, newObservationLiteral } from './channels.js';
-import { Constants } from './codegen.js';
+import { emitChannels } from './channels.js';
+import { Constants, newObservationLiteral } from './codegen.js';
 import { compileMbus } from './mbus.js';
 import { type Decoded, DecodeError, type DecodeFailureCode, hexOf } from './observation.js';
 import { emitStruct } from './struct.js';

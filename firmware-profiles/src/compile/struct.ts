@@ -1,7 +1,6 @@
 import type { StandardId } from '../../../standards/src/index.js';
 import type { SeriesSpec, ValueSpec } from '../format/profile-schema.js';
-import { newObservationLiteral } from './channels.js';
-import { type Constants, num, readExpr, typeSize } from './codegen.js';
+import { type Constants, newObservationLiteral, num, readExpr, typeSize } from './codegen.js';
 import { emitValue, implausibleTime, targetExpr } from './emit-value.js';
 
 interface StructLayout {
