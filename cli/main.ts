@@ -2,6 +2,7 @@
 import { runDecode } from './decode-command.js';
 import { runDemo } from './demo-command.js';
 import { runProfiles } from './profiles-command.js';
+import { runGateway } from './gateway-command.js';
 import { UsageError } from './usage.js';
 
 const usage = `sensorbro — IoT gateway and sensor data platform for Danish municipalities
@@ -10,6 +11,7 @@ Usage:
   sensorbro decode --profile <id> --fport <n> --hex <payload> [--param key=value ...]
                    [--device <id>] [--kommune <code>] [--gateway <id>] [--received-at <ISO time>]
   sensorbro profiles [--json]
+  sensorbro gateway check <config>
   sensorbro demo
 `;
 
@@ -17,6 +19,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   decode: runDecode,
   profiles: runProfiles,
   demo: runDemo,
+  gateway: runGateway,
 };
 
 async function main(argv: string[]): Promise<number> {
