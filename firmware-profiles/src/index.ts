@@ -7,4 +7,4 @@ export { checkVector, compareExpected, flattenObservation } from './load/check-v
 export { loadProfileFile, loadProfiles, type LoadedProfiles } from './load/load-profiles.js';
 export { defaultProfilesDir } from './load/profiles-dir.js';
 export { buildRecords, type RecordContext } from './record/build-records.js';
-export { newRecordId } from './record/record-id.js';
+export { newRecordId, stableRecordId } from './record/record-id.js';

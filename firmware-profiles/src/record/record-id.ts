@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 const pool = Buffer.allocUnsafe(4096);
 let poolOffset = pool.length;
@@ -42,5 +42,22 @@ export function newRecordId(nowMs = Date.now()): string {
     hex[0x70 | (counter >>> 8)]! + hex[counter & 0xff]! + '-' +
     hex[0x80 | (random[0]! & 0x3f)]! + hex[random[1]!]! + '-' +
     hex[random[2]!]! + hex[random[3]!]! + hex[random[4]!]! + hex[random[5]!]! + hex[random[6]!]! + hex[random[7]!]!
+  );
+}
+
+/**
+ * A UUIDv7 that is the same every time for the same seed: the time part from `timeMs`, the other
+ * 74 bits from SHA-256 of the seed. For records of a message that may arrive twice.
+ */
+export function stableRecordId(timeMs: number, seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  const high = Math.floor(timeMs / 2 ** 16);
+  const low = timeMs % 2 ** 16;
+  return (
+    hex[(high >>> 24) & 0xff]! + hex[(high >>> 16) & 0xff]! + hex[(high >>> 8) & 0xff]! + hex[high & 0xff]! + '-' +
+    hex[low >>> 8]! + hex[low & 0xff]! + '-' +
+    hex[0x70 | (digest[0]! & 0x0f)]! + hex[digest[1]!]! + '-' +
+    hex[0x80 | (digest[2]! & 0x3f)]! + hex[digest[3]!]! + '-' +
+    hex[digest[4]!]! + hex[digest[5]!]! + hex[digest[6]!]! + hex[digest[7]!]! + hex[digest[8]!]! + hex[digest[9]!]!
   );
 }

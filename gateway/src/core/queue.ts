@@ -9,6 +9,7 @@ export interface QueuedRecord {
 export interface QueueStats {
   depth: number;
   oldestEnqueuedAt: string | undefined;
+  /** Payload bytes held (the stored form of the records, ids included), counted against `quotaBytes`; not the file size. */
   bytes: number;
   quotaBytes: number;
   /** Records dropped (oldest first) because the disk quota was reached, since the queue was created. */
@@ -19,9 +20,12 @@ export interface QueueStats {
 export interface RecordQueue {
   /** Appends in one transaction; durable (committed, WAL) when it returns. */
   append(records: readonly SensorRecord[]): void;
-  /** The oldest `limit` records, not removed. */
-  peek(limit: number): QueuedRecord[];
-  /** Removes records by id once the cloud acknowledged them (stored or duplicate). */
+  /**
+   * The oldest `limit` records, not removed. With `afterSeq`, the oldest after that sequence
+   * number: a forwarder can send the next batch while the previous one awaits its acknowledgement.
+   */
+  peek(limit: number, afterSeq?: number): QueuedRecord[];
+  /** Removes records by id once the cloud acknowledged them (stored or duplicate). Unknown ids are ignored. */
   acknowledge(ids: readonly string[]): void;
   stats(): QueueStats;
   close(): void;

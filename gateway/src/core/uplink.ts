@@ -10,12 +10,19 @@ export interface Uplink {
   /** Already-decoded JSON (MQTT sensors that publish JSON, OPC UA values). */
   json?: unknown;
   radio?: { rssiDbm?: number; snrDb?: number; gatewayEui?: string; fCnt?: number };
+  /**
+   * The network server's id of this message (ChirpStack deduplicationId, The Things Stack
+   * correlation id), when it has one. Record ids are derived from it, so a message the broker
+   * delivers twice (QoS 1 after a lost PUBACK) gives the same records, which the cloud dedups.
+   */
+  messageId?: string;
 }
 
 /** What arrived, kept byte for byte when it cannot be used: the dead-letter store's raw data. */
 export interface RawMessage {
-  source: Uplink['source'];
-  /** MQTT topic, OPC UA node id, … */
+  /** Where it came from; 'cloud' for a record the cloud rejected. */
+  source: Uplink['source'] | 'cloud';
+  /** MQTT topic, OPC UA node id, the cloud's ingest path, … */
   address: string;
   payload: Uint8Array;
 }

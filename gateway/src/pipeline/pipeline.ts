@@ -18,6 +18,7 @@ export interface PipelineCounters {
 export interface PipelineOptions {
   gatewayId: string;
   kommune: string;
+  /** Replaced on a configuration reload (see useRegistry). */
   registry: DeviceRegistry;
   queue: RecordQueue;
   deadLetters: DeadLetterStore;
@@ -44,8 +45,10 @@ export class Pipeline implements UplinkSink {
   }
 
   async accept(uplink: Uplink, raw: RawMessage): Promise<void> {
-    const outcome = this.process(uplink, raw);
-    if ('records' in outcome) await this.commits.add(outcome.records);
+    this.counters.uplinks++;
+    const decoded = this.decode(uplink);
+    if ('records' in decoded) await this.commit(decoded.records);
+    else this.deadLetter(raw, uplink.deviceKey, decoded.code, decoded.reason);
   }
 
   async reject(raw: RawMessage, reason: string, deviceKey?: string): Promise<void> {
@@ -53,18 +56,31 @@ export class Pipeline implements UplinkSink {
     this.deadLetter(raw, deviceKey, 'unreadable', reason);
   }
 
-  /** Decodes and validates one uplink; dead-letters it on failure. Exposed for replay. */
-  process(uplink: Uplink, raw: RawMessage): { records: SensorRecord[] } | { deadLetter: string } {
-    this.counters.uplinks++;
+  /** A reloaded configuration: later uplinks are decoded with its devices. */
+  useRegistry(registry: DeviceRegistry): void {
+    this.options.registry = registry;
+  }
+
+  /** Queues records (grouped with others into one transaction); resolves once they are committed. */
+  commit(records: SensorRecord[]): Promise<void> {
+    this.counters.records += records.length;
+    return this.commits.add(records);
+  }
+
+  /** Registry → decoder → validation for one uplink; on failure the code and reason for its dead letter. */
+  decode(uplink: Uplink): { records: SensorRecord[] } | { code: string; reason: string } {
     const { registry, devices } = this.options;
     const device = registry.lookup(uplink.deviceKey);
     if (!device) {
       this.counters.unknownDevices++;
-      return this.deadLetter(raw, uplink.deviceKey, 'unknown-device', `device ${uplink.deviceKey} is not configured on this gateway`);
+      return { code: 'unknown-device', reason: `device ${uplink.deviceKey} is not configured on this gateway` };
     }
+    const fail = (code: string, reason: string) => {
+      devices.recordFailure(uplink.deviceKey, uplink.receivedAt, reason);
+      return { code, reason };
+    };
     if (uplink.bytes === undefined || uplink.fPort === undefined) {
-      devices.recordFailure(uplink.deviceKey, uplink.receivedAt, 'no binary payload');
-      return this.deadLetter(raw, uplink.deviceKey, 'unsupported-payload', `${device.profile.id} decodes binary payloads with an fPort; this uplink has none`);
+      return fail('unsupported-payload', `${device.profile.id} decodes binary payloads with an fPort; this uplink has none`);
     }
     const outcome = device.profile.decode({
       fPort: uplink.fPort,
@@ -72,10 +88,7 @@ export class Pipeline implements UplinkSink {
       receivedAtMs: Date.parse(uplink.receivedAt),
       params: device.params,
     });
-    if (!outcome.ok) {
-      devices.recordFailure(uplink.deviceKey, uplink.receivedAt, outcome.reason);
-      return this.deadLetter(raw, uplink.deviceKey, outcome.code, outcome.reason);
-    }
+    if (!outcome.ok) return fail(outcome.code, outcome.reason);
     const records = buildRecords(outcome.observations, outcome.undecoded, {
       kommune: this.options.kommune,
       deviceId: device.deviceId,
@@ -83,23 +96,20 @@ export class Pipeline implements UplinkSink {
       gatewayId: this.options.gatewayId,
       receivedAt: uplink.receivedAt,
       radio: uplink.radio,
+      messageId: uplink.messageId,
     });
     for (const record of records) {
       const validation = validateRecord(record);
-      if (!validation.ok) {
-        devices.recordFailure(uplink.deviceKey, uplink.receivedAt, validation.reason);
-        return this.deadLetter(raw, uplink.deviceKey, 'invalid-record', validation.reason);
-      }
+      if (!validation.ok) return fail('invalid-record', validation.reason);
     }
     devices.recordDecoded(uplink.deviceKey, uplink.receivedAt, records);
-    this.counters.records += records.length;
     return { records };
   }
 
-  private deadLetter(raw: RawMessage, deviceKey: string | undefined, code: string, reason: string): { deadLetter: string } {
+  /** Keeps what could not be used, with its reason and raw bytes. */
+  deadLetter(raw: RawMessage, deviceKey: string | undefined, code: string, reason: string): void {
     this.counters.deadLetters++;
     this.options.deadLetters.add({ raw, deviceKey, code, reason });
     this.options.logger.debug({ deviceKey, code, reason, source: raw.source }, 'dead letter');
-    return { deadLetter: reason };
   }
 }

@@ -1,0 +1,7 @@
+import { MqttUpstreamSource, type UpstreamOptions } from '../mqtt-upstream.js';
+import { parseTtsUp, ttsTopics } from './parse.js';
+
+/** The Things Stack v3 MQTT server: uplinks of one application (`app@tenant` when `tenant` is given). */
+export function ttsSource(options: UpstreamOptions & { applicationId: string; tenant?: string }): MqttUpstreamSource {
+  return new MqttUpstreamSource({ source: 'tts', topics: ttsTopics(options.applicationId, options.tenant), parse: parseTtsUp }, options);
+}

@@ -1,0 +1,51 @@
+import type { DeadLetterStore } from '../core/dead-letter.js';
+import type { RawMessage } from '../core/uplink.js';
+import type { EnvelopeParser } from '../ingest/envelope.js';
+import type { Pipeline } from './pipeline.js';
+
+export interface ReplayResult {
+  /** Decoded and queued now; removed from the dead-letter store. */
+  replayed: number;
+  /** Still not decodable; kept. */
+  stillFailing: number;
+  /** Of a kind that cannot be replayed here (e.g. records the cloud rejected); kept. */
+  skipped: number;
+}
+
+/**
+ * Runs dead letters through the pipeline again (after a profile fix or a device added to the
+ * configuration): from their raw bytes, through the same envelope parser as when they arrived.
+ */
+export async function replayDeadLetters(
+  store: DeadLetterStore,
+  pipeline: Pipeline,
+  parsers: Partial<Record<RawMessage['source'], EnvelopeParser>>,
+  options: { deviceKey?: string; maxPayloadBytes: number },
+): Promise<ReplayResult> {
+  const result: ReplayResult = { replayed: 0, stillFailing: 0, skipped: 0 };
+  let afterId = 0;
+  for (;;) {
+    const page = store.list({ limit: 500, afterId, ...(options.deviceKey ? { deviceKey: options.deviceKey } : {}) });
+    if (page.length === 0) return result;
+    afterId = page[page.length - 1]!.id;
+    const replayed: number[] = [];
+    for (const entry of page) {
+      const parse = parsers[entry.raw.source];
+      const parsed = parse?.(entry.raw.address, entry.raw.payload, options.maxPayloadBytes);
+      if (!parsed || !parsed.ok || parsed.kind !== 'uplink') {
+        if (parse) result.stillFailing++;
+        else result.skipped++;
+        continue;
+      }
+      const decoded = pipeline.decode(parsed.uplink);
+      if (!('records' in decoded)) {
+        result.stillFailing++;
+        continue;
+      }
+      await pipeline.commit(decoded.records);
+      replayed.push(entry.id);
+    }
+    store.remove(replayed);
+    result.replayed += replayed.length;
+  }
+}
