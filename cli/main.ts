@@ -11,7 +11,8 @@ Usage:
   sensorbro decode --profile <id> --fport <n> --hex <payload> [--param key=value ...]
                    [--device <id>] [--kommune <code>] [--gateway <id>] [--received-at <ISO time>]
   sensorbro profiles [--json]
-  sensorbro gateway check <config>
+  sensorbro gateway run|check|status <config>
+  sensorbro gateway dead-letters <config> [--device KEY] [--replay]
   sensorbro demo
 `;
 

@@ -74,7 +74,7 @@ export function loadGatewayConfig(file: string, profiles: LoadedProfiles, env: N
   }
   const config = result.data;
   const readSecret = secretReader(dirname(resolve(file)), env);
-  const problems = [...checkDevices(config, profiles), ...checkSecrets(config, readSecret)];
+  const problems = [...checkSources(config), ...checkDevices(config, profiles), ...checkSecrets(config, readSecret)];
   if (problems.length > 0) return { ok: false, problems };
   const secrets: SecretResolver = (secret) => {
     const read = readSecret(secret);
@@ -82,6 +82,12 @@ export function loadGatewayConfig(file: string, profiles: LoadedProfiles, env: N
     return read.value;
   };
   return { ok: true, config, secrets };
+}
+
+function checkSources(config: GatewayConfig): ConfigProblem[] {
+  return config.sources.flatMap((source, index) =>
+    source.type === 'mqtt-broker' ? [{ path: `sources[${index}].type`, message: 'the embedded MQTT broker is not available in this version yet' }] : [],
+  );
 }
 
 function checkDevices(config: GatewayConfig, profiles: LoadedProfiles): ConfigProblem[] {

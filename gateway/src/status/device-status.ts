@@ -1,4 +1,5 @@
 import type { SensorRecord } from '../../../standards/src/index.js';
+import type { DeviceEvent } from '../ingest/envelope.js';
 
 /** What a technician wants to know per device: when it was last heard, what it said, its health. */
 export interface DeviceStatus {
@@ -54,6 +55,15 @@ export class DeviceStatusBook {
     status.decodeErrors++;
     status.lastError = reason;
     if (receivedAt) status.lastSeenAt = receivedAt;
+  }
+
+  /** Battery and join events from the network server (not measurements). */
+  recordHealth(event: DeviceEvent): void {
+    const status = this.devices.get(event.deviceKey);
+    if (!status && event.kind !== 'status') return;
+    const entry = status ?? this.entry(event.deviceKey);
+    if (event.kind === 'status' && event.batteryPercent !== undefined) entry.batteryPercent = event.batteryPercent;
+    entry.lastSeenAt = event.receivedAt;
   }
 
   get(deviceKey: string): DeviceStatus | undefined {

@@ -1,0 +1,44 @@
+import pino from 'pino';
+import { ConfigError, startGateway } from '../app/gateway.js';
+
+/** `sensorbro gateway run <config>`: runs until SIGTERM/SIGINT; SIGHUP reloads the configuration. */
+export async function runGatewayRun(args: string[]): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || rest.length > 0) {
+    process.stderr.write('usage: sensorbro gateway run <config.yaml>\n');
+    return 2;
+  }
+  const logger = pino({ name: 'sensorbro-gateway', level: process.env.LOG_LEVEL ?? 'info' });
+  let gateway;
+  try {
+    gateway = await startGateway(file, { logger });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  process.stderr.write(`gateway running; status page: ${gateway.statusUrl}\n`);
+  const running = gateway;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      running.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      running.reload().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : error }, 'reload refused; the previous configuration stays'));
+    });
+  });
+}
