@@ -1,4 +1,4 @@
-import { flattenObservation } from '../firmware-profiles/src/index.js';
+import { decodeVector, flattenObservation, vectorLabel } from '../firmware-profiles/src/index.js';
 import { disposeAll, loadProfilesReporting } from './load-profiles-reporting.js';
 
 /**
@@ -13,14 +13,14 @@ export async function runDemo(): Promise<number> {
       for (const vector of profile.source.vectors) {
         const params = profile.prepareParams(vector.params);
         if (!params.ok) continue;
-        const outcome = profile.decode({ fPort: vector.fPort, bytes: Buffer.from(vector.hex, 'hex'), receivedAtMs: Date.now(), params: params.params });
+        const outcome = decodeVector(profile, vector, params.params);
         const shown = outcome.ok
           ? outcome.observations
               .slice(0, 3)
               .map((o) => Object.entries(flattenObservation(o)).filter(([key]) => key !== 'standard').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))
               .join('\n      ') + (outcome.observations.length > 3 ? `\n      … ${outcome.observations.length - 3} more records` : '')
           : `refused: ${outcome.reason}`;
-        process.stdout.write(`  fPort ${vector.fPort} ${vector.hex}\n      ${shown}\n`);
+        process.stdout.write(`  ${vectorLabel(vector)}\n      ${shown}\n`);
       }
     }
     process.stdout.write(`\nTry one yourself: npx sensorbro decode --profile milesight-em310-udl --fport 85 --hex 01755C03824408040001 --param emptyDistanceMm=2500\n`);

@@ -1,9 +1,9 @@
-export { CompiledProfile, type DecodeInput, type DecodeOutcome, type PreparedParams } from './compile/compile-profile.js';
+export { CompiledProfile, type DecodeInput, type DecodeOutcome, type JsonDecodeInput, type PreparedParams } from './compile/compile-profile.js';
 export type { DeviceParams } from './compile/derive.js';
 export type { Decoded, DecodeFailureCode, Observation, UndecodedBytes } from './compile/observation.js';
 export { ProfileError, type ProfileProblem } from './compile/profile-error.js';
 export type { Profile, ProfileVector } from './format/profile-schema.js';
-export { checkVector, compareExpected, flattenObservation } from './load/check-vector.js';
+export { checkVector, compareExpected, decodeVector, flattenObservation, vectorLabel } from './load/check-vector.js';
 export { loadProfileFile, loadProfiles, type LoadedProfiles } from './load/load-profiles.js';
 export { defaultProfilesDir } from './load/profiles-dir.js';
 export { buildRecords, type RecordContext } from './record/build-records.js';

@@ -57,6 +57,17 @@ export function checkTargets(profile: DeclarativeProfile | CodecProfile): Profil
     });
   }
 
+  if ('json' in profile && profile.json) {
+    const { standard, fields, set } = profile.json;
+    for (const field of Object.keys(fields)) {
+      if (fieldKind(standard, field) === undefined) unknown(standard, `json.fields.${field}`, field);
+    }
+    for (const [field, value] of Object.entries(set ?? {})) {
+      const problem = checkConstant(standard, field, value);
+      if (problem) problems.push({ path: `json.set.${field}`, message: problem });
+    }
+  }
+
   const ports = new Map<number, number>();
   profile.uplinks.forEach((uplink, u) => {
     for (const port of [uplink.fPort].flat()) {

@@ -1,11 +1,12 @@
 import { type StandardId, standardMeasurements } from '../../../standards/src/index.js';
 import type { CodecSandbox } from '../codec/sandbox.js';
 import { compileCodecUplink } from '../codec/codec-decoder.js';
-import type { Profile } from '../format/profile-schema.js';
+import { compileFieldMap } from '../codec/field-map.js';
+import type { JsonMapping, Profile } from '../format/profile-schema.js';
 import { checkTargets } from './check-targets.js';
 import { type Derivation, type DeviceParams, parseParams } from './derive.js';
 import { compileLayoutUplink, type PayloadDecoder } from './layout-decoder.js';
-import { type Decoded, type DecodeFailureCode, DecodeError, type Observation } from './observation.js';
+import { type Decoded, type DecodeFailureCode, DecodeError, newObservation, type Observation } from './observation.js';
 import { ProfileError } from './profile-error.js';
 
 export type DecodeOutcome =
@@ -14,6 +15,12 @@ export type DecodeOutcome =
 
 /** Device parameters checked once against the profile's standards, as each standard's derivation. */
 export type PreparedParams = ReadonlyMap<StandardId, Derivation | undefined>;
+
+export interface JsonDecodeInput {
+  json: unknown;
+  receivedAtMs: number;
+  params?: PreparedParams;
+}
 
 export interface DecodeInput {
   fPort: number;
@@ -27,6 +34,22 @@ interface PortDecoder {
   standard: StandardId;
   decode: PayloadDecoder;
   hasMeasurement: MeasurementTest;
+}
+
+interface JsonDecoder {
+  standard: StandardId;
+  apply: ReturnType<typeof compileFieldMap>;
+  constants: Record<string, string | number | boolean>;
+  hasMeasurement: MeasurementTest;
+}
+
+function compileJsonMapping(mapping: JsonMapping): JsonDecoder {
+  return {
+    standard: mapping.standard,
+    apply: compileFieldMap(mapping.standard, mapping.fields),
+    constants: mapping.set ?? {},
+    hasMeasurement: measurementTest(mapping.standard),
+  };
 }
 
 type MeasurementTest = (fields: Observation['fields']) => boolean;
@@ -52,8 +75,9 @@ export class CompiledProfile {
     readonly source: Profile,
     private readonly ports: Map<number, PortDecoder>,
     private readonly sandbox: CodecSandbox | undefined,
+    private readonly json: JsonDecoder | undefined,
   ) {
-    this.standards = [...new Set(source.uplinks.map((uplink) => uplink.standard))];
+    this.standards = [...new Set([...source.uplinks.map((uplink) => uplink.standard), ...(json ? [json.standard] : [])])];
     this.fPorts = [...ports.keys()].sort((a, b) => a - b);
     for (const [fPort, port] of ports) this.portTable[fPort] = port;
 
@@ -77,7 +101,8 @@ export class CompiledProfile {
         ports.set(fPort, { standard: uplink.standard, decode, hasMeasurement: measurementTest(uplink.standard) });
       }
     }
-    return new CompiledProfile(file, profile, ports, sandbox);
+    const json = 'json' in profile && profile.json ? compileJsonMapping(profile.json) : undefined;
+    return new CompiledProfile(file, profile, ports, sandbox, json);
   }
 
   /** Checks device parameters (e.g. emptyDistanceMm) against the standards this profile produces. */
@@ -93,6 +118,22 @@ export class CompiledProfile {
     const unknown = Object.keys(params).filter((key) => !claimed.has(key));
     if (unknown.length > 0) problems.push(`unknown parameter ${unknown.join(', ')} for ${this.id}`);
     return problems.length > 0 ? { ok: false, reason: problems.join('; ') } : { ok: true, params: prepared };
+  }
+
+  /** Decodes a JSON payload (a sensor publishing JSON over MQTT). Never throws. */
+  decodeJson(input: JsonDecodeInput): DecodeOutcome {
+    const json = this.json;
+    if (!json) return { ok: false, code: 'unsupported-payload', reason: `${this.id} has no mapping for JSON payloads`, warnings: [] };
+    if (input.json === null || typeof input.json !== 'object' || Array.isArray(input.json)) {
+      return { ok: false, code: 'invalid-payload', reason: `${this.id}: a JSON payload must be an object`, warnings: [] };
+    }
+    const observation = newObservation(json.standard);
+    const warnings: string[] = [];
+    json.apply(input.json as Record<string, unknown>, observation, warnings);
+    Object.assign(observation.fields, json.constants);
+    input.params?.get(json.standard)?.(observation);
+    const decoded: Decoded = { ok: true, observations: [observation], warnings, undecoded: [] };
+    return json.hasMeasurement(observation.fields) ? decoded : this.withoutEmptyObservations(decoded, json, 0);
   }
 
   /** Decodes one uplink. Never throws: a payload it cannot decode gives a reason instead. */
@@ -126,7 +167,7 @@ export class CompiledProfile {
    * Observations without a measurement: a flagged one reports a sensor fault and is kept as 'bad';
    * an unflagged one (device information only) is left out. None left: refused as no-measurement.
    */
-  private withoutEmptyObservations(decoded: Decoded, port: PortDecoder, fPort: number): DecodeOutcome {
+  private withoutEmptyObservations(decoded: Decoded, port: Pick<PortDecoder, 'standard' | 'hasMeasurement'>, fPort: number): DecodeOutcome {
     const kept = decoded.observations.filter((observation) => {
       if (port.hasMeasurement(observation.fields)) return true;
       if (observation.quality === 'good') return false;

@@ -30,6 +30,8 @@ export type DecodeFailureCode =
   | 'wrong-length'
   | 'no-measurement'
   | 'invalid-params'
+  | 'unsupported-payload'
+  | 'invalid-payload'
   | 'invalid-record'
   | 'codec-error'
   | 'internal';

@@ -162,16 +162,27 @@ export const layoutUplink = z
   .refine((u) => (u.layout === undefined) !== (u.frames === undefined), 'needs exactly one of layout, frames');
 export const codecUplink = z.strictObject({ ...uplinkBase, fields: z.record(target, fieldMapEntry) });
 
-const vector = z.strictObject({
-  fPort: z.number().int().min(0).max(255),
-  hex: z.string().regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes'),
-  params: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
-  receivedAt: z.iso.datetime().optional().describe('network server time of the uplink; defaults to now'),
-  records: z.number().int().min(1).optional().describe('how many records the payload gives; expect describes the first'),
-  expect: z.record(z.string(), z.unknown()).optional(),
-  error: z.string().optional().describe('expected refusal: a substring of the reason'),
-  note: z.string().optional(),
+/** JSON published by a sensor over MQTT, mapped to a standard like a codec's output. */
+export const jsonMapping = z.strictObject({
+  standard: standardId,
+  set: z.record(target, constant).optional(),
+  fields: z.record(target, fieldMapEntry),
 });
+export type JsonMapping = z.infer<typeof jsonMapping>;
+
+const vector = z
+  .strictObject({
+    fPort: z.number().int().min(0).max(255).optional(),
+    hex: z.string().regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes').optional(),
+    json: z.unknown().optional().describe('a JSON payload, for a profile with a json mapping'),
+    params: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
+    receivedAt: z.iso.datetime().optional().describe('network server time of the uplink; defaults to now'),
+    records: z.number().int().min(1).optional().describe('how many records the payload gives; expect describes the first'),
+    expect: z.record(z.string(), z.unknown()).optional(),
+    error: z.string().optional().describe('expected refusal: a substring of the reason'),
+    note: z.string().optional(),
+  })
+  .refine((v) => (v.json !== undefined) !== (v.hex !== undefined && v.fPort !== undefined), 'needs fPort and hex, or json');
 export type ProfileVector = z.infer<typeof vector>;
 
 const profileBase = {
@@ -184,7 +195,9 @@ const profileBase = {
   vectors: z.array(vector).min(1, 'a profile needs at least one test vector').max(200),
 };
 
-export const declarativeProfile = z.strictObject({ ...profileBase, uplinks: z.array(layoutUplink).min(1).max(32) });
+export const declarativeProfile = z
+  .strictObject({ ...profileBase, uplinks: z.array(layoutUplink).max(32).default([]), json: jsonMapping.optional() })
+  .refine((p) => p.uplinks.length > 0 || p.json !== undefined, { message: 'needs uplinks, a json mapping, or both', path: ['uplinks'] });
 export const codecProfile = z.strictObject({
   ...profileBase,
   codec: z.strictObject({

@@ -1,4 +1,4 @@
-import type { CompiledProfile } from '../compile/compile-profile.js';
+import type { CompiledProfile, DecodeOutcome, PreparedParams } from '../compile/compile-profile.js';
 import type { Observation } from '../compile/observation.js';
 import type { ProfileVector } from '../format/profile-schema.js';
 
@@ -30,17 +30,24 @@ export function compareExpected(actual: Record<string, unknown>, expect: Record<
     .map(([path, value]) => `${path}: expected ${JSON.stringify(value)}, decoded ${JSON.stringify(actual[path]) ?? 'nothing'}`);
 }
 
+/** Decodes a vector's payload (binary or JSON) as the gateway would. */
+export function decodeVector(profile: CompiledProfile, vector: ProfileVector, params?: PreparedParams): DecodeOutcome {
+  const receivedAtMs = vector.receivedAt ? Date.parse(vector.receivedAt) : Date.now();
+  if (vector.json !== undefined) return profile.decodeJson({ json: vector.json, receivedAtMs, ...(params ? { params } : {}) });
+  return profile.decode({ fPort: vector.fPort ?? 0, bytes: Buffer.from(vector.hex ?? '', 'hex'), receivedAtMs, ...(params ? { params } : {}) });
+}
+
+/** How a vector is named in messages. */
+export function vectorLabel(vector: ProfileVector): string {
+  return vector.json !== undefined ? `json ${JSON.stringify(vector.json).slice(0, 60)}` : `fPort ${vector.fPort} ${vector.hex}`;
+}
+
 /** Runs one of a profile's own test vectors; returns what disagrees (empty when it passes). */
 export function checkVector(profile: CompiledProfile, vector: ProfileVector): string[] {
   const params = profile.prepareParams(vector.params);
   if (!params.ok) return [`params: ${params.reason}`];
-  const outcome = profile.decode({
-    fPort: vector.fPort,
-    bytes: Buffer.from(vector.hex, 'hex'),
-    receivedAtMs: vector.receivedAt ? Date.parse(vector.receivedAt) : Date.now(),
-    params: params.params,
-  });
-  const label = `fPort ${vector.fPort} ${vector.hex}`;
+  const outcome = decodeVector(profile, vector, params.params);
+  const label = vectorLabel(vector);
   if (vector.error !== undefined) {
     if (outcome.ok) return [`${label}: expected a refusal (${vector.error}), got ${outcome.observations.length} record(s)`];
     return outcome.reason.includes(vector.error) ? [] : [`${label}: refused with "${outcome.reason}", expected "${vector.error}"`];

@@ -79,15 +79,14 @@ export class Pipeline implements UplinkSink {
       devices.recordFailure(uplink.deviceKey, uplink.receivedAt, reason);
       return { code, reason };
     };
-    if (uplink.bytes === undefined || uplink.fPort === undefined) {
-      return fail('unsupported-payload', `${device.profile.id} decodes binary payloads with an fPort; this uplink has none`);
+    const receivedAtMs = Date.parse(uplink.receivedAt);
+    let outcome;
+    if (uplink.json !== undefined) outcome = device.profile.decodeJson({ json: uplink.json, receivedAtMs, params: device.params });
+    else if (uplink.bytes !== undefined && uplink.fPort !== undefined) {
+      outcome = device.profile.decode({ fPort: uplink.fPort, bytes: uplink.bytes, receivedAtMs, params: device.params });
+    } else {
+      return fail('no-payload', 'the uplink carries no application payload (fPort 0: MAC commands only)');
     }
-    const outcome = device.profile.decode({
-      fPort: uplink.fPort,
-      bytes: uplink.bytes,
-      receivedAtMs: Date.parse(uplink.receivedAt),
-      params: device.params,
-    });
     if (!outcome.ok) return fail(outcome.code, outcome.reason);
     const records = buildRecords(outcome.observations, outcome.undecoded, {
       kommune: this.options.kommune,

@@ -9,8 +9,19 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Simulator } from './simulator.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** What a message needs to be published. */
+export interface PublishableUplink {
+  topic: string;
+  payload: Buffer;
+}
+
 export interface PublishOptions {
-  simulator: Pick<Simulator, 'next'>;
+  /**
+   * Where the messages come from: a simulator (`next(clock())` for each message, endless), or
+   * uplinks already made, e.g. `simulator.pastUplinks(from, to)` to replay a past week (the run
+   * ends when they do).
+   */
+  simulator: Pick<Simulator, 'next'> | Iterable<PublishableUplink>;
   /** mqtt://host[:port] or mqtts://host[:port] */
   mqttUrl: string;
   username?: string | undefined;
@@ -22,7 +33,7 @@ export interface PublishOptions {
   qos?: 0 | 1 | undefined;
   /** Stop after this many seconds of publishing. */
   durationS?: number | undefined;
-  /** Stop after this many messages. At least one of durationS and count is required. */
+  /** Stop after this many messages. With a simulator, at least one of durationS and count is required. */
   count?: number | undefined;
   signal?: AbortSignal | undefined;
   /** Messages sent but not yet acknowledged, at most (default: a second's worth, 10 to 1000). */
@@ -44,7 +55,8 @@ export interface PublishResult {
   acknowledged: number;
   /** Messages not acknowledged (QoS 1) or not written (QoS 0) by the end, drain included. */
   failed: number;
-  stoppedBy: 'count' | 'duration' | 'abort';
+  /** 'exhausted': the given uplinks ran out. */
+  stoppedBy: 'count' | 'duration' | 'abort' | 'exhausted';
   elapsedS: number;
   /** The client's last error (refused connection, lost connection…), if any. */
   lastError?: string;
@@ -53,7 +65,10 @@ export interface PublishResult {
 function checkOptions(options: PublishOptions): void {
   if (!/^mqtts?:\/\/[^\s/]+(:\d+)?\/?$/.test(options.mqttUrl)) throw new RangeError(`mqttUrl ${options.mqttUrl} must be mqtt://host[:port] or mqtts://host[:port]`);
   if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) throw new RangeError(`ratePerSecond ${options.ratePerSecond} must be a positive number`);
-  if (options.durationS === undefined && options.count === undefined) throw new RangeError('give durationS or count (or both): the run must end by itself');
+  const finite = Symbol.iterator in options.simulator; // uplinks already made end by themselves
+  if (!finite && options.durationS === undefined && options.count === undefined) {
+    throw new RangeError('give durationS or count (or both): the run must end by itself');
+  }
   if (options.durationS !== undefined && !(options.durationS > 0 && Number.isFinite(options.durationS))) throw new RangeError(`durationS ${options.durationS} must be a positive number`);
   if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) throw new RangeError(`count ${options.count} must be a whole number`);
   if (options.maxInFlight !== undefined && !(Number.isInteger(options.maxInFlight) && options.maxInFlight >= 1)) throw new RangeError(`maxInFlight ${options.maxInFlight} must be at least 1`);
@@ -66,6 +81,13 @@ export async function publishSimulation(options: PublishOptions): Promise<Publis
   const maxInFlight = options.maxInFlight ?? Math.min(1000, Math.max(10, Math.ceil(options.ratePerSecond)));
   const clock = options.clock ?? Date.now;
   const { signal } = options;
+  const source = options.simulator;
+  const iterator = Symbol.iterator in source ? source[Symbol.iterator]() : undefined;
+  const nextUplink = (): PublishableUplink | undefined => {
+    if (!iterator) return (source as Pick<Simulator, 'next'>).next(clock());
+    const step = iterator.next();
+    return step.done ? undefined : step.value;
+  };
   const clientOptions: IClientOptions = {
     clientId: options.clientId ?? `sensorbro-sim-${randomBytes(4).toString('hex')}`,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
@@ -128,7 +150,11 @@ export async function publishSimulation(options: PublishOptions): Promise<Publis
       await pause(Math.min(wait, deadline - now));
       continue;
     }
-    const uplink = options.simulator.next(clock());
+    const uplink = nextUplink();
+    if (!uplink) {
+      stoppedBy = 'exhausted';
+      break;
+    }
     inFlight++;
     published++;
     client.publish(uplink.topic, uplink.payload, { qos }, (error) => {

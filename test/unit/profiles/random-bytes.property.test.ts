@@ -26,7 +26,7 @@ function payloads(vectorHexes: string[]) {
 describe('every profile, thrown random and mutated bytes', () => {
   for (const profile of loaded.profiles.values()) {
     it(`${profile.id}: never throws; always valid records or a reason`, () => {
-      const vectorHexes = profile.source.vectors.map((vector) => vector.hex);
+      const vectorHexes = profile.source.vectors.flatMap((vector) => (vector.hex === undefined ? [] : [vector.hex]));
       const ports = [...profile.fPorts, 0, 1, 255];
       fc.assert(
         fc.property(fc.constantFrom(...ports), payloads(vectorHexes), (fPort, bytes) => {
@@ -43,6 +43,31 @@ describe('every profile, thrown random and mutated bytes', () => {
             const validation = validateRecord(record);
             expect(validation, JSON.stringify(record)).toMatchObject({ ok: true });
           }
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  }
+});
+
+describe('every profile with a JSON mapping, thrown random JSON', () => {
+  for (const profile of [...loaded.profiles.values()].filter((p) => 'json' in p.source && p.source.json)) {
+    it(`${profile.id}: never throws; always valid records or a reason`, () => {
+      const keys = Object.values((profile.source as { json: { fields: Record<string, string | { from: string }> } }).json.fields).map((entry) =>
+        typeof entry === 'string' ? entry : entry.from,
+      );
+      const objects = fc.dictionary(fc.constantFrom(...keys, 'other'), fc.jsonValue(), { maxKeys: 6 });
+      fc.assert(
+        fc.property(fc.oneof(objects, fc.jsonValue()), (json) => {
+          const outcome = profile.decodeJson({ json, receivedAtMs: Date.parse('2026-11-24T08:00:00Z') });
+          if (!outcome.ok) {
+            expect(outcome.reason.length).toBeGreaterThan(0);
+            return;
+          }
+          const records = buildRecords(outcome.observations, outcome.undecoded, {
+            kommune: '0751', deviceId: 'dev', gatewayId: 'gw', receivedAt: '2026-11-24T08:00:00.000Z',
+          });
+          for (const record of records) expect(validateRecord(record), JSON.stringify(record)).toMatchObject({ ok: true });
         }),
         { numRuns: 3000 },
       );

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildRecords, checkVector } from '../../../firmware-profiles/src/index.js';
+import { buildRecords, checkVector, decodeVector } from '../../../firmware-profiles/src/index.js';
 import { validateRecord } from '../../../standards/src/index.js';
 import { repositoryProfiles } from './helpers.js';
 
@@ -29,7 +29,7 @@ describe('the repository profiles', () => {
         const params = profile.prepareParams(vector.params);
         if (!params.ok) throw new Error(params.reason);
         const receivedAt = vector.receivedAt ?? new Date().toISOString();
-        const outcome = profile.decode({ fPort: vector.fPort, bytes: Buffer.from(vector.hex, 'hex'), receivedAtMs: Date.parse(receivedAt), params: params.params });
+        const outcome = decodeVector(profile, { ...vector, receivedAt }, params.params);
         if (!outcome.ok) throw new Error(outcome.reason);
         const records = buildRecords(outcome.observations, outcome.undecoded, {
           kommune: '0751', deviceId: 'dev-1', gatewayId: 'gw-1', receivedAt: new Date(receivedAt).toISOString(), radio: { rssiDbm: -90, snrDb: 7.5 },
