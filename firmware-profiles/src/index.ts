@@ -5,6 +5,6 @@ export { ProfileError, type ProfileProblem } from './compile/profile-error.js';
 export type { Profile, ProfileVector } from './format/profile-schema.js';
 export { checkVector, compareExpected, decodeVector, flattenObservation, vectorLabel } from './load/check-vector.js';
 export { loadProfileFile, loadProfiles, type LoadedProfiles } from './load/load-profiles.js';
-export { defaultProfilesDir } from './load/profiles-dir.js';
+export { defaultProfilesDir, packageRoot } from './load/profiles-dir.js';
 export { buildRecords, type RecordContext } from './record/build-records.js';
 export { newRecordId, stableRecordId } from './record/record-id.js';

@@ -1,4 +1,4 @@
-import { type StandardId, standardMeasurements } from '../../../standards/src/index.js';
+import { type SensorStandardId, standardMeasurements } from '../../../standards/src/index.js';
 import type { CodecSandbox } from '../codec/sandbox.js';
 import { compileCodecUplink } from '../codec/codec-decoder.js';
 import { compileFieldMap } from '../codec/field-map.js';
@@ -14,7 +14,7 @@ export type DecodeOutcome =
   | { ok: false; code: DecodeFailureCode; reason: string; warnings: readonly string[] };
 
 /** Device parameters checked once against the profile's standards, as each standard's derivation. */
-export type PreparedParams = ReadonlyMap<StandardId, Derivation | undefined>;
+export type PreparedParams = ReadonlyMap<SensorStandardId, Derivation | undefined>;
 
 export interface JsonDecodeInput {
   json: unknown;
@@ -31,13 +31,13 @@ export interface DecodeInput {
 }
 
 interface PortDecoder {
-  standard: StandardId;
+  standard: SensorStandardId;
   decode: PayloadDecoder;
   hasMeasurement: MeasurementTest;
 }
 
 interface JsonDecoder {
-  standard: StandardId;
+  standard: SensorStandardId;
   apply: ReturnType<typeof compileFieldMap>;
   constants: Record<string, string | number | boolean>;
   hasMeasurement: MeasurementTest;
@@ -58,14 +58,14 @@ type MeasurementTest = (fields: Observation['fields']) => boolean;
  * Whether fields hold one of a standard's measurements, compiled to static property reads (the
  * names are the standard's own, not profile data): a keyed loop here costs as much as the decode.
  */
-function measurementTest(standard: StandardId): MeasurementTest {
+function measurementTest(standard: SensorStandardId): MeasurementTest {
   const names = standardMeasurements[standard];
   if (!names.every((name) => /^[a-zA-Z][a-zA-Z0-9]*$/.test(name))) throw new Error(`unexpected measurement names in ${standard}`);
   return new Function('f', `return ${names.map((name) => `f.${name} !== undefined`).join(' || ')};`) as MeasurementTest;
 }
 
 export class CompiledProfile {
-  readonly standards: StandardId[];
+  readonly standards: SensorStandardId[];
   readonly fPorts: number[];
   /** fPort → decoder, as a plain array: the lookup sits on the hot path. */
   private readonly portTable: (PortDecoder | undefined)[] = [];
@@ -107,7 +107,7 @@ export class CompiledProfile {
 
   /** Checks device parameters (e.g. emptyDistanceMm) against the standards this profile produces. */
   prepareParams(params: DeviceParams): { ok: true; params: PreparedParams } | { ok: false; reason: string } {
-    const prepared = new Map<StandardId, Derivation | undefined>();
+    const prepared = new Map<SensorStandardId, Derivation | undefined>();
     const claimed = new Set<string>();
     const problems: string[] = [];
     for (const standard of this.standards) {

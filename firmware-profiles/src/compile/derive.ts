@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StandardId } from '../../../standards/src/index.js';
+import type { SensorStandardId, StandardId } from '../../../standards/src/index.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -33,7 +33,7 @@ export const standardParams = {
   'water-level/1': waterLevelParams,
   'meter-reading/1': noParams,
   'door-lock/1': noParams,
-} satisfies Record<StandardId, z.ZodType>;
+} satisfies Record<SensorStandardId, z.ZodType>;
 
 export type DeviceParams = Record<string, number | string>;
 
@@ -42,7 +42,7 @@ export type DeviceParams = Record<string, number | string>;
  * report keys no standard knows) and makes the derivation; the reason names each bad parameter.
  */
 export function parseParams(
-  standard: StandardId,
+  standard: SensorStandardId,
   params: DeviceParams,
   claimed: Set<string>,
 ): { ok: true; derivation: Derivation | undefined } | { ok: false; reason: string } {

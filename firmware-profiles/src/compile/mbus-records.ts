@@ -139,6 +139,13 @@ export function readIntLe(b: Uint8Array, at: number, length: number): number {
   return value >= limit ? value - 2 * limit : value;
 }
 
+/** Little-endian unsigned integer of 1–6 bytes. */
+export function readUintLe(b: Uint8Array, at: number, length: number): number {
+  let value = 0;
+  for (let j = at + length - 1; j >= at; j--) value = value * 256 + b[j]!;
+  return value;
+}
+
 /** M-Bus data type F (4 bytes): minute, hour, day, month, year, read as UTC; undefined when flagged invalid. */
 export function readTypeF(b: Uint8Array, at: number): Date | undefined {
   const minute = b[at]! & 0x3f;

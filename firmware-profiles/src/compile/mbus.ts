@@ -1,7 +1,7 @@
 import type { StandardId } from '../../../standards/src/index.js';
 import type { MbusQuantity } from '../format/profile-schema.js';
 import { fieldLimits } from './field-kinds.js';
-import { dataLength, type MbusHeader, parseHeader, readBcd, readIntLe, readTypeF } from './mbus-records.js';
+import { dataLength, type MbusHeader, parseHeader, readBcd, readIntLe, readTypeF, readUintLe } from './mbus-records.js';
 import { type Decoded, DecodeError, flagObservation, hexOf, newObservation, type Observation, type UndecodedBytes } from './observation.js';
 
 export interface MbusLayout {
@@ -136,6 +136,7 @@ function assign(
   }
   let raw: number;
   if (isBcd) raw = readBcd(b, at, length);
+  else if (header.quantity === 'errorFlags' && code >= 0x01 && code <= 0x04) raw = readUintLe(b, at, length); // a bit field
   else if (code >= 0x01 && code <= 0x07 && code !== 0x05) raw = readIntLe(b, at, length);
   else if (code === 0x05) raw = new DataView(b.buffer, b.byteOffset + at, 4).getFloat32(0, true);
   else {

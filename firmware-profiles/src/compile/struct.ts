@@ -7,6 +7,7 @@ interface StructLayout {
   minLength: number;
   maxLength?: number | undefined;
   values: ValueSpec[];
+  reserved: { at: number; length: number }[];
   series?: SeriesSpec | undefined;
 }
 
@@ -63,6 +64,7 @@ export function emitStruct(layout: StructLayout, standard: StandardId, standardR
     // Values past minLength are optional: read only when the payload is long enough.
     lines.push(end > layout.minLength ? `if (n >= ${num(end)}) { ${code} }` : code);
   }
+  for (const known of layout.reserved) covered = Math.max(covered, known.at + known.length);
   if (layout.series) {
     lines.push(emitSeries(layout.series, standardRef, k));
     covered = Math.max(covered, seriesEnd(layout.series));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { standardId } from '../../../standards/src/index.js';
+import { sensorStandardId } from '../../../standards/src/index.js';
 
 /** Byte/int literal: a number, or a hex string such as "0x75" (YAML profiles may also write 0x75 bare). */
 const byteLike = z.union([
@@ -84,6 +84,8 @@ const structLayout = z.strictObject({
   minLength: z.number().int().min(1),
   maxLength: z.number().int().min(1).optional().describe('longer payloads are refused; bytes past the known values are kept as undecoded'),
   values: z.array(valueSpec).max(64).default([]),
+  /** Bytes the layout knows but maps to no field (e.g. a flag the record has no place for): not "undecoded". */
+  reserved: z.array(z.strictObject({ at: z.number().int().min(0), length: z.number().int().min(1), note: z.string().max(200).optional() })).max(16).default([]),
   series: series.optional(),
 });
 
@@ -142,7 +144,7 @@ const constant = z.union([z.string().max(64), z.number(), z.boolean()]);
 
 const uplinkBase = {
   fPort: z.union([z.number().int().min(1).max(255), z.array(z.number().int().min(1).max(255)).min(1)]),
-  standard: standardId,
+  standard: sensorStandardId,
   set: z.record(target, constant).optional().describe('constant fields, e.g. meterType'),
 };
 
@@ -164,7 +166,7 @@ export const codecUplink = z.strictObject({ ...uplinkBase, fields: z.record(targ
 
 /** JSON published by a sensor over MQTT, mapped to a standard like a codec's output. */
 export const jsonMapping = z.strictObject({
-  standard: standardId,
+  standard: sensorStandardId,
   set: z.record(target, constant).optional(),
   fields: z.record(target, fieldMapEntry),
 });

@@ -17,6 +17,7 @@ import { DeviceRegistry } from '../registry/device-registry.js';
 import { createAdminToken } from '../status/admin-token.js';
 import { DeviceStatusBook } from '../status/device-status.js';
 import { startStatusServer } from '../status/server.js';
+import { startHeartbeat } from './heartbeat.js';
 import { buildSnapshot } from './snapshot.js';
 import { createSources } from './sources.js';
 
@@ -92,17 +93,24 @@ export async function startGateway(configFile: string, options: { logger?: Logge
   let sources = await startSources(config);
 
   const parsers = { chirpstack: parseChirpstackEvent, tts: parseTtsUp };
+  const snapshot = () => buildSnapshot({ config, startedAt, queue, deadLetters, forwarder, sources, pipeline, devices, registry });
   const maxPayloadBytes = () => Math.max(64 * 1024, ...config.sources.map((source) => source.maxPayloadBytes));
   const status = await startStatusServer({
     host: config.status.host,
     port: config.status.port,
     token: config.status.token !== undefined ? secrets(config.status.token) : undefined,
-    snapshot: () => buildSnapshot({ config, startedAt, queue, deadLetters, forwarder, sources, pipeline, devices, registry }),
+    snapshot,
     commands: {
       adminToken: createAdminToken(storageDir),
       listDeadLetters: (query) => deadLetters.list(query).map((entry) => ({ ...entry, raw: { ...entry.raw, payload: Buffer.from(entry.raw.payload).toString('base64') } })),
       replayDeadLetters: (deviceKey) => replayDeadLetters(deadLetters, pipeline, parsers, { maxPayloadBytes: maxPayloadBytes(), ...(deviceKey ? { deviceKey } : {}) }),
     },
+    logger,
+  });
+  const heartbeat = startHeartbeat({
+    intervalS: config.cloud.heartbeatIntervalS,
+    snapshot,
+    queue: (records) => pipeline.commit(records),
     logger,
   });
   logger.info({ gateway: config.gateway.id, status: status.url, devices: registry.size, sources: sources.length }, 'gateway started');
@@ -122,6 +130,7 @@ export async function startGateway(configFile: string, options: { logger?: Logge
       logger.info({ devices: registry.size, sources: sources.length }, 'configuration reloaded (storage, cloud and status settings take effect at the next start)');
     },
     async stop() {
+      heartbeat.stop();
       for (const source of sources) await source.stop();
       await forwarder.stop({ timeoutMs: 10_000 });
       await status.close();

@@ -63,16 +63,17 @@ export interface PublishResult {
 }
 
 function checkOptions(options: PublishOptions): void {
-  if (!/^mqtts?:\/\/[^\s/]+(:\d+)?\/?$/.test(options.mqttUrl)) throw new RangeError(`mqttUrl ${options.mqttUrl} must be mqtt://host[:port] or mqtts://host[:port]`);
-  if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) throw new RangeError(`ratePerSecond ${options.ratePerSecond} must be a positive number`);
+  const { mqttUrl, ratePerSecond, durationS, count, maxInFlight, qos } = options;
+  const problems: string[] = [];
+  if (!/^mqtts?:\/\/[^\s/]+(:\d+)?\/?$/.test(mqttUrl)) problems.push(`mqttUrl ${mqttUrl} must be mqtt://host[:port] or mqtts://host[:port]`);
+  if (!(ratePerSecond > 0 && Number.isFinite(ratePerSecond))) problems.push(`ratePerSecond ${ratePerSecond} must be a positive number`);
   const finite = Symbol.iterator in options.simulator; // uplinks already made end by themselves
-  if (!finite && options.durationS === undefined && options.count === undefined) {
-    throw new RangeError('give durationS or count (or both): the run must end by itself');
-  }
-  if (options.durationS !== undefined && !(options.durationS > 0 && Number.isFinite(options.durationS))) throw new RangeError(`durationS ${options.durationS} must be a positive number`);
-  if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) throw new RangeError(`count ${options.count} must be a whole number`);
-  if (options.maxInFlight !== undefined && !(Number.isInteger(options.maxInFlight) && options.maxInFlight >= 1)) throw new RangeError(`maxInFlight ${options.maxInFlight} must be at least 1`);
-  if (options.qos !== undefined && options.qos !== 0 && options.qos !== 1) throw new RangeError(`qos ${String(options.qos)} must be 0 or 1`);
+  if (!finite && durationS === undefined && count === undefined) problems.push('give durationS or count (or both): the run must end by itself');
+  if (durationS !== undefined && !(durationS > 0 && Number.isFinite(durationS))) problems.push(`durationS ${durationS} must be a positive number`);
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) problems.push(`count ${count} must be a whole number`);
+  if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight >= 1)) problems.push(`maxInFlight ${maxInFlight} must be at least 1`);
+  if (qos !== undefined && qos !== 0 && qos !== 1) problems.push(`qos ${String(qos)} must be 0 or 1`);
+  if (problems.length > 0) throw new RangeError(problems.join('; '));
 }
 
 export async function publishSimulation(options: PublishOptions): Promise<PublishResult> {

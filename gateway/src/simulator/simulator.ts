@@ -82,7 +82,6 @@ interface DeviceSlot {
   devAddr: string;
   model: DeviceModel;
   radio: RadioLink;
-  envelopeRng: Random;
   intervalMs: number;
   /** Natural report times are anchorMs + k × intervalMs. */
   anchorMs: number;
@@ -147,7 +146,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         devAddr: rng.fork('devaddr').hex(4),
         model,
         radio: new RadioLink(rng.fork('radio'), gatewayIds),
-        envelopeRng: rng.fork('envelope'),
         intervalMs,
         anchorMs,
         periodicDue: anchorMs,
@@ -198,10 +196,13 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       assetId: slot.info.assetId,
     };
     slot.fCnt = (slot.fCnt + 1) % 2 ** 32;
+    // message ids (deduplicationId, correlation id) are what the gateway keys records on: the same
+    // uplink always gets the same id, an uplink at another time another one, also in a later run
+    const ids = new Random(seed, 'envelope', slot.info.deviceKey, timeMs, frame.fCnt);
     const envelope =
       options.networkServer === 'chirpstack'
-        ? chirpstackUp(frame, { ...chirpstack, deviceProfileId: deviceProfileIds.get(slot.info.profile)! }, slot.envelopeRng)
-        : ttsUp(frame, tts, slot.envelopeRng);
+        ? chirpstackUp(frame, { ...chirpstack, deviceProfileId: deviceProfileIds.get(slot.info.profile)! }, ids)
+        : ttsUp(frame, tts, ids);
     return {
       topic: envelope.topic,
       payload: Buffer.from(JSON.stringify(envelope.json)),

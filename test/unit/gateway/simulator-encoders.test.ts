@@ -143,8 +143,9 @@ describe('simulator encoders: every state survives encode → real profile decod
           expect(uplink.bytes).toHaveLength(8);
           const decoded = decode('dragino-ldds75', uplink);
           expect(decoded.observations).toHaveLength(1);
-          // byte 7 (sensor flag, always 1) is not in the profile's layout: kept undecoded with a warning
-          expect(decoded.undecoded).toEqual([{ offset: 7, hex: '01' }]);
+          // bytes 4 (interrupt flag) and 7 (sensor flag) are known to the profile, mapped to no field
+          expect(decoded.undecoded).toEqual([]);
+          expect(decoded.warnings).toEqual([]);
           expect(flattenObservation(decoded.observations[0]!)).toEqual({
             standard: 'fill-level/1',
             quality: 'good',

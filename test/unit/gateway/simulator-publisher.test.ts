@@ -64,7 +64,7 @@ describe('publishSimulation', () => {
     const broker = await startBroker();
     const result = await publishSimulation({ simulator: simulator(), mqttUrl: broker.url, ratePerSecond: 40, durationS: 0.5 });
     expect(result.stoppedBy).toBe('duration');
-    expect(result.published).toBeGreaterThanOrEqual(15);
+    expect(result.published).toBeGreaterThanOrEqual(10); // 21 at most: one token to start, 40/s for 0.5 s
     expect(result.published).toBeLessThanOrEqual(22);
     expect(result.acknowledged).toBe(result.published);
   });

@@ -106,6 +106,19 @@ describe('simulator determinism', () => {
     expect(b.out).not.toEqual(a.out);
   });
 
+  it('gives each uplink its own message id, stable for the same uplink, new for a later run', () => {
+    const id = (u: SimulatedUplink) => JSON.parse(u.payload.toString()).deduplicationId as string;
+    const first = createSimulator(options({ devices: { 'milesight-em310-udl': 3 } }));
+    const ids = Array.from({ length: 30 }, (_, i) => id(first.next(start + i * 1000)));
+    expect(new Set(ids).size).toBe(30);
+    const again = createSimulator(options({ devices: { 'milesight-em310-udl': 3 } }));
+    expect(Array.from({ length: 30 }, (_, i) => id(again.next(start + i * 1000)))).toEqual(ids);
+    // the same seed a day later (a demo run again): the same devices, other messages
+    const later = createSimulator(options({ devices: { 'milesight-em310-udl': 3 }, startTime: start + DAY }));
+    const laterIds = Array.from({ length: 30 }, (_, i) => id(later.next(start + DAY + i * 1000)));
+    expect(laterIds.filter((x) => ids.includes(x))).toEqual([]);
+  });
+
   it('keeps a device the same when devices of other profiles are added', () => {
     const few = createSimulator(options({ devices: { 'milesight-em310-udl': 2 } })).devices();
     const more = createSimulator(options({ devices: { 'milesight-em310-udl': 2, 'milesight-ws301': 5 } })).devices();

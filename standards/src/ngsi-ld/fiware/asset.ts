@@ -24,7 +24,7 @@ export interface FiwareAsset {
   deviceCategory: 'sensor' | 'meter';
 }
 
-export function fiwareAsset(record: SensorRecord): FiwareAsset {
+export function fiwareAsset(record: Exclude<SensorRecord, { standard: 'gateway-heartbeat/1' }>): FiwareAsset {
   switch (record.standard) {
     case 'fill-level/1':
       return wasteContainer(record);

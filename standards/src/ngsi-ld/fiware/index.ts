@@ -4,17 +4,19 @@ import type { RecordMapping } from '../mapping.js';
 import { fiwareAsset } from './asset.js';
 import { fiwareContext } from './context.js';
 import { deviceEntity } from './device.js';
+import { gatewayEntity } from './gateway.js';
 
 export { fiwareContext } from './context.js';
 
 /**
- * Each record becomes two entities: its asset in the standard's FIWARE Smart Data Model, and the
+ * A gateway heartbeat becomes the gateway's Device entity. Each sensor record becomes two entities: its asset in the standard's FIWARE Smart Data Model, and the
  * Device that observed it, linked both ways (asset.refDevice → Device, Device.controlledAsset → asset).
  * The mapping is 1:1 and applies no quality policy: a 'bad' record maps to whatever it carries.
  */
 export const fiwareMapping: RecordMapping = {
   name: 'fiware',
   toEntities(record, options = {}) {
+    if (record.standard === 'gateway-heartbeat/1') return [gatewayEntity(record)];
     const asset = fiwareAsset(record);
     const ids = {
       asset: entityId(asset.type, record.kommune, record.assetId ?? record.deviceId),
