@@ -1,31 +1,23 @@
-import { decodeVector, flattenObservation, vectorLabel } from '../firmware-profiles/src/index.js';
-import { disposeAll, loadProfilesReporting } from './load-profiles-reporting.js';
+import { parseArgs } from 'node:util';
+import { runDecoderShowcase } from './demo/decoder-showcase.js';
+import { runPlatformDemo } from './demo/platform.js';
+import { UsageError } from './usage.js';
 
-/**
- * `sensorbro demo`: decodes every profile's example payloads and prints what a technician would
- * see. (The gateway, cloud and simulator join this command as they are built.)
- */
-export async function runDemo(): Promise<number> {
-  const loaded = await loadProfilesReporting();
-  try {
-    for (const profile of loaded.profiles.values()) {
-      process.stdout.write(`\n${profile.id} (${profile.source.vendor} ${profile.source.model}) → ${profile.standards.join(', ')}\n`);
-      for (const vector of profile.source.vectors) {
-        const params = profile.prepareParams(vector.params);
-        if (!params.ok) continue;
-        const outcome = decodeVector(profile, vector, params.params);
-        const shown = outcome.ok
-          ? outcome.observations
-              .slice(0, 3)
-              .map((o) => Object.entries(flattenObservation(o)).filter(([key]) => key !== 'standard').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))
-              .join('\n      ') + (outcome.observations.length > 3 ? `\n      … ${outcome.observations.length - 3} more records` : '')
-          : `refused: ${outcome.reason}`;
-        process.stdout.write(`  ${vectorLabel(vector)}\n      ${shown}\n`);
-      }
-    }
-    process.stdout.write(`\nTry one yourself: npx sensorbro decode --profile milesight-em310-udl --fport 85 --hex 01755C03824408040001 --param emptyDistanceMm=2500\n`);
-    return loaded.errors.length > 0 ? 1 : 0;
-  } finally {
-    disposeAll(loaded);
-  }
+/** `sensorbro demo [--port N] [--rate N] [--data DIR]` runs the platform demo; `--decoder` only shows the decoder. */
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      decoder: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8080' },
+      rate: { type: 'string', default: '5' },
+      data: { type: 'string', default: '.data/demo' },
+    },
+  });
+  if (values.decoder) return runDecoderShowcase();
+  const statusPort = Number(values.port);
+  const ratePerSecond = Number(values.rate);
+  if (!Number.isInteger(statusPort) || statusPort < 0 || statusPort > 65535) throw new UsageError('--port must be 0..65535');
+  if (!(ratePerSecond > 0 && ratePerSecond <= 10_000)) throw new UsageError('--rate must be 1..10000 messages per second');
+  return runPlatformDemo({ dataDir: values.data, statusPort, ratePerSecond });
 }

@@ -13,7 +13,7 @@ Usage:
   sensorbro profiles [--json]
   sensorbro gateway run|check|status <config>
   sensorbro gateway dead-letters <config> [--device KEY] [--replay]
-  sensorbro demo
+  sensorbro demo [--port N] [--rate N] [--data DIR] [--decoder]
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {

@@ -173,8 +173,10 @@ export class Em310Stream {
 export interface DeliveryReport {
   /** Messages that must be in the store (acknowledged by the broker). */
   expected: number;
-  /** Records in the store. */
+  /** Records of the stream's devices in the store. */
   stored: number;
+  /** Records of other devices (e.g. the gateway's own heartbeats), not part of the comparison. */
+  others: number;
   /** Expected messages with no record (first few indexes in `missingSample`). */
   missing: number;
   missingSample: number[];
@@ -196,7 +198,12 @@ export function deliveryReport(
   let unexpected = 0;
   let repeated = 0;
   let wrongValue = 0;
+  let others = 0;
   for (const record of stored) {
+    if (!stream.devices.includes(record.deviceId as string)) {
+      others++;
+      continue;
+    }
     const index = stream.indexOf(record);
     if (index === undefined || index >= expected.length || expected[index] !== 1) {
       unexpected++;
@@ -216,5 +223,5 @@ export function deliveryReport(
       if (missingSample.length < 20) missingSample.push(index);
     }
   }
-  return { expected: expectedCount, stored: stored.length, missing, missingSample, unexpected, repeated, wrongValue };
+  return { expected: expectedCount, stored: stored.length - others, others, missing, missingSample, unexpected, repeated, wrongValue };
 }

@@ -233,3 +233,32 @@ export function gatewayConfigYaml(options: GatewayConfigOptions): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Waits until the gateway is subscribed upstream: publishes a probe uplink of an unconfigured
+ * device every 250 ms until the gateway has taken one (pipeline.uplinks ≥ 1). Messages published
+ * before the first subscription of a new session are dropped by the broker, so a test must not
+ * start before this. The probes become dead letters of `probeDevice` (code unknown-device).
+ */
+export async function waitUntilSubscribed(
+  gateway: GatewayProcess,
+  publish: (probe: { topic: string; payload: Buffer }) => Promise<unknown>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  let sent = 0;
+  const ok = await pollUntil(async () => {
+    const taken = (await gateway.status()).pipeline.uplinks >= 1;
+    if (!taken) {
+      const time = new Date().toISOString();
+      await publish({
+        topic: `application/app-1/device/${probeDevice}/event/up`,
+        payload: Buffer.from(JSON.stringify({ deduplicationId: `probe-${sent++}-${time}`, time, deviceInfo: { devEui: probeDevice }, fPort: 85, data: 'AXVk' })),
+      });
+    }
+    return taken;
+  }, timeoutMs, 250);
+  if (!ok) throw new Error(`the gateway took no probe uplink within ${timeoutMs} ms (not subscribed upstream?):\n${gateway.output()}`);
+}
+
+/** The unconfigured device of waitUntilSubscribed's probes. */
+export const probeDevice = '70b3d5e75e00beef';

@@ -63,7 +63,7 @@ export async function startGateway(configFile: string, options: { logger?: Logge
     gatewayId: config.gateway.id,
     batchSize: config.cloud.batchSize,
     lingerMs: config.cloud.lingerMs,
-    logger: logger.child({ component: 'forwarder' }),
+    logger,
     onRejected: (record, reason) =>
       deadLetters.add({
         raw: { source: 'cloud', address: INGEST_PATH, payload: Buffer.from(JSON.stringify(record)) },

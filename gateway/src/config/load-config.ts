@@ -84,10 +84,29 @@ export function loadGatewayConfig(file: string, profiles: LoadedProfiles, env: N
   return { ok: true, config, secrets };
 }
 
+/** The embedded brokers: someone must be able to log in, no two on one port, no pattern twice. */
 function checkSources(config: GatewayConfig): ConfigProblem[] {
-  return config.sources.flatMap((source, index) =>
-    source.type === 'mqtt-broker' ? [{ path: `sources[${index}].type`, message: 'the embedded MQTT broker is not available in this version yet' }] : [],
-  );
+  const problems: ConfigProblem[] = [];
+  const hasLogins = config.devices.some((device) => device.mqtt !== undefined);
+  const listeners: { host: string; port: number; index: number }[] = [];
+  const anyHost = (host: string) => host === '0.0.0.0' || host === '::';
+  config.sources.forEach((source, index) => {
+    if (source.type !== 'mqtt-broker') return;
+    const path = `sources[${index}]`;
+    if (!hasLogins) {
+      problems.push({ path, message: 'no device has MQTT credentials (devices[].mqtt): the broker would refuse every login' });
+    }
+    const clash = listeners.find((other) => other.port === source.port && (other.host === source.host || anyHost(other.host) || anyHost(source.host)));
+    if (clash) problems.push({ path: `${path}.port`, message: `${source.port} is already used by sources[${clash.index}]` });
+    listeners.push({ host: source.host, port: source.port, index });
+    const patterns = new Map<string, number>();
+    source.topics.forEach((topic, topicIndex) => {
+      const first = patterns.get(topic.pattern);
+      if (first !== undefined) problems.push({ path: `${path}.topics[${topicIndex}].pattern`, message: `is the same as topics[${first}]` });
+      else patterns.set(topic.pattern, topicIndex);
+    });
+  });
+  return problems;
 }
 
 function checkDevices(config: GatewayConfig, profiles: LoadedProfiles): ConfigProblem[] {

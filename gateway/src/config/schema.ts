@@ -41,7 +41,9 @@ const ttsSource = z.strictObject({
 const brokerTopic = z.strictObject({
   pattern: z
     .string()
-    .regex(/^[^#+]*\{deviceKey\}[^#+]*$/, 'must contain {deviceKey} and no MQTT wildcards, e.g. "sensors/{deviceKey}/up"'),
+    .max(256)
+    .regex(/^[^#+]*\{deviceKey\}[^#+]*$/, 'must contain {deviceKey} and no MQTT wildcards, e.g. "sensors/{deviceKey}/up"')
+    .refine((pattern) => !pattern.startsWith('$'), 'must not start with $ (topics reserved for the broker)'),
   format: z.enum(['json', 'binary']),
   fPort: z.number().int().min(0).max(255).optional().describe('fPort given to binary payloads'),
 });

@@ -49,7 +49,8 @@ function presentedToken(header: string | undefined): string | undefined {
 
 /** The technician's local status server: HTML page (Danish), JSON status, Prometheus metrics. Read-only. */
 export async function startStatusServer(options: StatusServerOptions): Promise<{ close: () => Promise<void>; url: string }> {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'status' }), bodyLimit: 1024, disableRequestLogging: true });
+  // Requests are not logged (a scraper polls every few seconds); errors are.
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'status' }, { level: 'warn' }), bodyLimit: 1024 });
   const metrics = createMetrics(options.snapshot);
 
   const { adminToken } = options.commands;

@@ -83,13 +83,20 @@ describe.skipIf(mosquittoMissing !== '')(`gateway run against real Mosquitto and
       return now.pipeline.uplinks === 3 && now.queue.depth === 0 && cloud.counts.stored >= 2;
     }, 'three uplinks processed and the queue drained');
     // The repeat has the same record id: caught by the queue, or by the cloud's dedup if it came late.
-    const stored = cloud.stored();
+    const stored = cloud.stored().filter((record) => record.standard !== 'gateway-heartbeat/1');
     expect(stored).toHaveLength(2);
     expect(stored.find((record) => record.deviceId === em310)).toMatchObject({
       standard: 'fill-level/1', kommune: '0751', gatewayId: 'gw-test', assetId: 'container-1',
       distanceMm: 2116, fillLevel: 0.1536, tilted: true, device: { batteryPercent: 92, rssiDbm: -97, snrDb: 6.5 },
     });
     expect(stored.find((record) => record.deviceId === lds02)).toMatchObject({ standard: 'door-lock/1', doorOpen: true, openCount: 37 });
+  });
+
+  it('reports its own health to the cloud as a heartbeat record', async () => {
+    await waitFor(() => cloud.stored().some((record) => record.standard === 'gateway-heartbeat/1'), 'a heartbeat');
+    expect(cloud.stored().find((record) => record.standard === 'gateway-heartbeat/1')).toMatchObject({
+      deviceId: 'gw-test', gatewayId: 'gw-test', kommune: '0751', sourcesTotal: 1, devicesConfigured: 2, queueDepth: expect.any(Number),
+    });
   });
 
   it('keeps an unknown device as a dead letter, and replays it once the device is configured', async () => {

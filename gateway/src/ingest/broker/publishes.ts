@@ -28,7 +28,6 @@ export interface PublishHandlerOptions {
   match: TopicMatcher;
   maxPayloadBytes: number;
   logger: Logger;
-  incoming?: IncomingStore;
   now?: () => Date;
 }
 
@@ -54,9 +53,15 @@ export class PublishHandler {
   private readonly failed = new WeakSet<Client>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => Date;
+  private incoming: IncomingStore | undefined;
 
   constructor(private readonly options: PublishHandlerOptions) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** aedes' store of inbound QoS 2 messages, for telling a retransmission from a new message. */
+  useIncomingStore(incoming: IncomingStore): void {
+    this.incoming = incoming;
   }
 
   start(sink: UplinkSink): void {
@@ -70,13 +75,16 @@ export class PublishHandler {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /**
-   * `session` undefined: the client never logged in (or aedes publishes the will of a client that
-   * is gone); refused.
-   */
+  /** `session` undefined: the client never logged in (or aedes publishes the will of a client that is gone); refused. */
   authorize(client: Client | null, session: Session | undefined, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const sink = this.sink;
     if (!client || !session || !sink) return callback(new PublishRefused('not logged in'));
+    // A will (last will and testament) is published by aedes when a connection ends uncleanly: it
+    // says the device went away, it is no measurement. Not handed on. aedes drops it on an error.
+    if (packet.cmd !== 'publish' || client.closed) {
+      this.options.logger.debug({ deviceKey: session.deviceKey, topic: clip(packet.topic) }, 'will message not handed on');
+      return callback(new PublishRefused('will messages are not handed on'));
+    }
     if (this.stopping) return callback(new PublishRefused('the gateway is stopping; send again later'));
     const topic = packet.topic;
     const match = this.options.match(topic);
@@ -131,7 +139,7 @@ export class PublishHandler {
    * aedes checks this itself only after authorizePublish (publish.js, enqueuePublish).
    */
   private async alreadyStored(client: Client, packet: PublishPacket): Promise<boolean> {
-    const incoming = this.options.incoming;
+    const incoming = this.incoming;
     if (!incoming || packet.messageId === undefined) return false;
     return incoming.incomingGetPacket(client, { messageId: packet.messageId }).then(
       () => true,

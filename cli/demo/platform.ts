@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { stringify } from 'yaml';
+import { startGateway } from '../../gateway/src/app/gateway.js';
+import { publishSimulation } from '../../gateway/src/simulator/publisher.js';
+import { createSimulator } from '../../gateway/src/simulator/simulator.js';
+import { startDemoBroker } from './network-server-broker.js';
+
+export interface PlatformDemoOptions {
+  dataDir: string;
+  statusPort: number;
+  ratePerSecond: number;
+}
+
+/**
+ * `sensorbro demo`: as much of the platform as exists, wired together on this machine — simulated
+ * sensors of the eight supported models → a network server's MQTT broker → the gateway (status
+ * page on localhost). The cloud joins this command when it is built; until then the gateway keeps
+ * the records in its durable queue and shows the cloud as unreachable.
+ */
+export async function runPlatformDemo(options: PlatformDemoOptions): Promise<number> {
+  // Quiet by default: until the cloud exists the forwarder's retries would fill the terminal.
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'error' });
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const broker = await startDemoBroker();
+  const simulator = createSimulator({
+    seed: 'sensorbro-demo',
+    devices: {
+      'milesight-em310-udl': 12, 'dragino-ldds75': 6, 'milesight-em500-swl': 3, 'milesight-em300-di': 4,
+      'milesight-ws301': 4, 'dragino-lds02': 3, 'elvaco-cmi4110': 4, 'axioma-qalcosonic-w1': 4,
+    },
+    networkServer: 'chirpstack',
+    applicationId: '5f0c6c41-3d6b-4c2e-9d55-0b1e6a2f7d10',
+    // Report far more often than real sensors do, so the demo shows movement at once.
+    intervalsS: { 'milesight-em310-udl': 20, 'dragino-ldds75': 20, 'milesight-em500-swl': 15, 'milesight-em300-di': 30, 'milesight-ws301': 30, 'dragino-lds02': 30, 'elvaco-cmi4110': 30, 'axioma-qalcosonic-w1': 60 },
+  });
+  const configFile = join(dataDir, 'gateway.yaml');
+  writeFileSync(
+    configFile,
+    `# Written by "sensorbro demo": the demo gateway's configuration.\n${stringify({
+      gateway: { id: 'demo-gateway', kommune: '0751', name: 'Demo (simulerede sensorer)' },
+      cloud: { url: 'http://127.0.0.1:8443', token: { env: 'SENSORBRO_DEMO_TOKEN' } },
+      storage: { dir: join(dataDir, 'gateway') },
+      status: { host: '127.0.0.1', port: options.statusPort },
+      sources: [{ type: 'chirpstack', url: broker.url, username: broker.username, password: { env: 'SENSORBRO_DEMO_BROKER_PASSWORD' } }],
+      devices: simulator.devices(),
+    })}`,
+  );
+  process.env.SENSORBRO_DEMO_BROKER_PASSWORD = broker.password;
+  process.env.SENSORBRO_DEMO_TOKEN ??= 'demo-token';
+  const gateway = await startGateway(configFile, { logger });
+  const abort = new AbortController();
+  const publishing = publishSimulation({
+    simulator,
+    mqttUrl: broker.url,
+    username: broker.username,
+    password: broker.password,
+    ratePerSecond: options.ratePerSecond,
+    durationS: 365 * 24 * 3600,
+    signal: abort.signal,
+  });
+  process.stdout.write(
+    [
+      '',
+      'sensorbro demo is running:',
+      `  ${simulator.devices().length} simulated sensors (8 models) publish ChirpStack uplinks at ${options.ratePerSecond}/s`,
+      `  gateway status page:   ${gateway.statusUrl}/`,
+      `  gateway status (JSON): ${gateway.statusUrl}/api/status`,
+      `  Prometheus metrics:    ${gateway.statusUrl}/metrics`,
+      `  configuration:         ${configFile}`,
+      '  (the cloud service is not part of this version yet: records wait in the gateway\'s durable queue)',
+      '',
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  abort.abort();
+  await publishing.catch(() => undefined);
+  await gateway.stop();
+  await broker.close();
+  return 0;
+}
