@@ -37,7 +37,9 @@ export async function replayDeadLetters(
         else result.skipped++;
         continue;
       }
-      const decoded = pipeline.decode(parsed.uplink);
+      // The embedded broker's messages carry no time of their own: they arrived when they were dead-lettered.
+      const uplink = entry.raw.source === 'mqtt' ? { ...parsed.uplink, receivedAt: entry.at } : parsed.uplink;
+      const decoded = pipeline.decode(uplink);
       if (!('records' in decoded)) {
         result.stillFailing++;
         continue;

@@ -4,7 +4,7 @@ export interface LoginThrottleOptions {
   maxFailures?: number;
   /** First block; doubles each time the address fails again right after one (default 1 s). */
   initialBlockMs?: number;
-  /** Longest block; an address quiet for this long starts afresh (default 5 min). */
+  /** Longest block; an address quiet for this long (after its block) starts afresh (default 5 min). */
   maxBlockMs?: number;
   /** Addresses remembered at most; the least recently failing is forgotten first (default 10,000). */
   maxAddresses?: number;
@@ -21,7 +21,8 @@ interface Entry {
  * Back-off for repeated failed logins per remote address: after `maxFailures` failures the address
  * is refused without its password being checked, for a period that doubles (up to `maxBlockMs`)
  * while the failures go on. A successful login does not clear the record, so valid credentials
- * cannot be used to reset the count between guesses; records expire after `maxBlockMs` of quiet.
+ * cannot be used to reset the count between guesses; records expire after `maxBlockMs` of quiet
+ * after the last failure or block.
  */
 export class LoginThrottle {
   private readonly maxFailures: number;
@@ -46,7 +47,7 @@ export class LoginThrottle {
   /** Counts a failed login; true when the address is blocked from now on. */
   fail(address: string, nowMs: number): boolean {
     let entry = this.entries.get(address);
-    if (entry && nowMs - entry.lastFailureMs > this.maxBlockMs) entry = undefined;
+    if (entry && nowMs - Math.max(entry.lastFailureMs, entry.blockedUntilMs) > this.maxBlockMs) entry = undefined;
     entry ??= { failures: 0, lastFailureMs: nowMs, blockMs: 0, blockedUntilMs: 0 };
     entry.failures++;
     entry.lastFailureMs = nowMs;

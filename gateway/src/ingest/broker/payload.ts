@@ -19,8 +19,8 @@ export function readPayload(match: TopicMatch, payload: Uint8Array, maxBytes: nu
     return {
       ok: false,
       reason: `payload of ${payload.byteLength} bytes exceeds the limit of ${maxBytes} bytes (the dead letter keeps the first ${maxBytes})`,
-      // Uint8Array's slice copies (a Buffer's would be a view).
-      kept: Uint8Array.prototype.slice.call(payload, 0, maxBytes),
+      // A copy of its own (a Buffer's slice would be a view and keep the whole payload alive).
+      kept: new Uint8Array(payload.subarray(0, maxBytes)),
     };
   }
   const { deviceKey, topic } = match;

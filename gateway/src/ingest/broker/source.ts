@@ -47,6 +47,8 @@ export interface BrokerCounters extends PublishCounters {
   refusedSubscriptions: number;
   /** Packets above maxFrameBytes (or malformed lengths): the connection was closed. */
   oversizedFrames: number;
+  /** Connections closed at once because maxConnections were open. */
+  droppedConnections: number;
   tlsErrors: number;
 }
 
@@ -72,7 +74,7 @@ export class BrokerSource implements IngestSource {
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly sockets = new Set<Socket>();
   private readonly maxFrameBytes: number;
-  private readonly ownCounters = { connections: 0, logins: 0, loginsRefused: 0, loginsThrottled: 0, refusedSubscriptions: 0, oversizedFrames: 0, tlsErrors: 0 };
+  private readonly ownCounters = { connections: 0, logins: 0, loginsRefused: 0, loginsThrottled: 0, refusedSubscriptions: 0, oversizedFrames: 0, droppedConnections: 0, tlsErrors: 0 };
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private stopping = false;
@@ -130,6 +132,10 @@ export class BrokerSource implements IngestSource {
       ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: options.connectTimeoutMs ?? 10_000 })
       : createTcpServer();
     server.maxConnections = options.maxConnections ?? 10_000;
+    server.on('drop', (data?: { remoteAddress?: string }) => {
+      this.ownCounters.droppedConnections++;
+      this.log.debug({ address: data?.remoteAddress, limit: server.maxConnections }, 'connection dropped: too many connections');
+    });
     server.on('connection', (socket: Socket) => {
       this.ownCounters.connections++;
       this.sockets.add(socket);
@@ -169,6 +175,9 @@ export class BrokerSource implements IngestSource {
     // Messages being handed on finish and are acknowledged; later ones are refused, and their
     // devices send them again to the next broker.
     await this.publishes.drain();
+    // The last acknowledgements are corked until the next tick (mqtt-packet's writeToStream), and
+    // aedes closes connections with destroy(): let them reach the sockets first.
+    await new Promise((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
