@@ -105,6 +105,12 @@ export class MqttUpstreamSource implements IngestSource {
     });
     this.client = client;
     client.handleMessage = (packet, done) => this.enqueue(packet, done);
+    // MQTT.js restarts its keepalive timer only on acks and PINGRESP. During a long backlog the
+    // PINGRESP queues behind PUBLISH packets we take one at a time, and the client would drop a
+    // healthy connection every keepalive × 1.5. A PUBLISH arriving proves the link is alive.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'publish') client.reschedulePing(true);
+    });
     client.on('connect', (connack) => this.onConnect(client, connack));
     client.on('reconnect', () => {
       client.options.reconnectPeriod = this.nextDelay();

@@ -34,7 +34,15 @@ const upEvent = z.object({
   fPort: fields.fPort,
   data: fields.base64.optional(),
   rxInfo: z
-    .array(z.object({ gatewayId: z.string().optional(), rssi: z.number().int().optional(), snr: z.number().default(0) }))
+    .array(
+      z.object({
+        gatewayId: z.string().optional(),
+        rssi: z.number().int().optional(),
+        snr: z.number().default(0),
+        /** When the network server received it; always set, unlike `time` (the gateways' clock). */
+        nsTime: fields.time.optional(),
+      }),
+    )
     .default([]),
 });
 
@@ -86,7 +94,8 @@ export function parseChirpstackUp(topic: string, payload: Uint8Array, maxBytes: 
     uplink: {
       source: 'chirpstack',
       deviceKey,
-      receivedAt: normaliseTime(value.time, now),
+      // A redelivered message must keep its time: record ids are derived from it.
+      receivedAt: normaliseTime(value.time ?? value.rxInfo.find((rx) => rx.nsTime)?.nsTime, now),
       ...application.payload,
       radio: radioOf(value.fCnt, best),
       ...(value.deduplicationId ? { messageId: `chirpstack:${value.deduplicationId}` } : {}),

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryReport, Em310Stream, publishWindowed } from '../../support/chirpstack-uplinks.js';
+import {
+  type GatewayProcess,
+  gatewayConfigYaml,
+  killAllGatewayProcesses,
+  pollUntil,
+  probeDevice,
+  startGatewayProcess,
+  waitUntilSubscribed,
+} from '../../support/gateway-process.js';
+import { type IngestEndpoint, startIngestEndpoint } from '../../support/ingest-endpoint.js';
+import { type Mosquitto, mosquittoMissing, startMosquitto } from '../../support/mosquitto.js';
+
+/**
+ * Reliability 3: the upstream Mosquitto is restarted (SIGTERM: it saves its persistence; then
+ * started again on the same port) twice while a stream of QoS 1 uplinks goes through it. The
+ * gateway reconnects to its persistent session, and the messages the broker held for it (taken
+ * from the publisher before the restart, and published while the gateway was still reconnecting)
+ * reach the cloud's store, each exactly once.
+ */
+
+const messages = Number(process.env.SENSORBRO_RELIABILITY_MESSAGES ?? 6000);
+const devices = ['24e124136b520001', '24e124136b520002', '24e124136b520003'];
+const seconds = (ms: number) => ms / 1000;
+
+describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-stream${mosquittoMissing}`, () => {
+  let dir: string;
+  let broker: Mosquitto;
+  let cloud: IngestEndpoint;
+  let publisher: MqttClient;
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sensorbro-reliability-broker-'));
+    broker = await startMosquitto();
+    cloud = await startIngestEndpoint({ token: 'test-token', gatewayId: 'gw-broker', kommune: '0751' });
+    const configFile = join(dir, 'gateway.yaml');
+    writeFileSync(
+      configFile,
+      gatewayConfigYaml({
+        gatewayId: 'gw-broker',
+        storageDir: join(dir, 'data'),
+        mqttUrl: broker.url,
+        clientId: 'gw-broker-chirpstack',
+        cloudUrl: cloud.url,
+        devices: devices.map((deviceKey, i) => ({ deviceKey, profile: 'milesight-em310-udl', assetId: `container-${i + 1}` })),
+      }),
+    );
+    gateway = await startGatewayProcess(configFile);
+    publisher = await connectAsync(broker.url, { clientId: 'network-server-broker', clean: true, reconnectPeriod: 100 });
+    await waitUntilSubscribed(gateway, (probe) => publisher.publishAsync(probe.topic, probe.payload, { qos: 1 }));
+  }, 90_000);
+
+  afterAll(async () => {
+    await killAllGatewayProcesses();
+    await publisher?.endAsync(true);
+    await cloud?.close();
+    await broker?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the QoS 1 messages the broker session held across two broker restarts, each once', async () => {
+    const began = Date.now();
+    const stream = new Em310Stream(`broker-${process.pid}-${began}`, devices);
+    const streamStored = () => cloud.stored().filter((record) => devices.includes(record.deviceId)).length;
+    // Stream uplinks the gateway took (pipeline.uplinks counts a redelivered message again).
+    const ingested = async () => {
+      const status = await gateway.status();
+      return status.pipeline.uplinks - status.deadLetters.total;
+    };
+    const restarts: Record<string, unknown>[] = [];
+    const restart = async (moment: string) => {
+      await broker.stop();
+      const ackedAtStop = run.ackedCount;
+      // With the broker gone the gateway takes nothing more: what it has not taken is in its session.
+      const ingestedAtStop = await ingested();
+      const stoppedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await broker.start();
+      const entry = { moment, ackedAtStop, ingestedAtStop, heldForGatewayAtStop: ackedAtStop - ingestedAtStop, downS: seconds(Date.now() - stoppedAt) };
+      restarts.push(entry);
+      console.log(`[reliability-broker-restart] restart ${JSON.stringify(entry)}`);
+      return entry;
+    };
+
+    const run = publishWindowed(publisher, messages, (index) => stream.message(index), { window: 200 });
+    // Restart 1 while the publisher is publishing (the gateway lags behind it: a backlog in its session).
+    expect(await pollUntil(() => run.ackedCount >= messages * 0.4, 60_000, 2), 'publisher progress').toBe(true);
+    const first = await restart('while publishing');
+    // Restart 2 while the gateway works through what the broker held for it.
+    expect(await pollUntil(async () => (await ingested()) >= first.ingestedAtStop + messages * 0.1, 120_000, 20), 'the gateway took messages after restart 1').toBe(true);
+    const second = await restart('while the gateway replays the held messages');
+
+    await run.done;
+    const acknowledged = run.ackedCount;
+    const drained = await pollUntil(async () => streamStored() >= acknowledged && (await gateway.status()).queue.depth === 0, 150_000, 100);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const status = await gateway.status();
+    const report = deliveryReport(stream, run.acked, cloud.stored());
+    console.log(
+      `[reliability-broker-restart] ${JSON.stringify({
+        published: messages,
+        acknowledgedByBroker: acknowledged,
+        publishFailed: run.failedCount,
+        storedAtCloud: cloud.counts.stored,
+        duplicatesRefusedByCloud: cloud.counts.duplicates,
+        ...report,
+        missingSample: report.missingSample.join(',') || undefined,
+        gatewayUplinksTaken: status.pipeline.uplinks,
+        queueDepthAtEnd: status.queue.depth,
+        sources: status.sources,
+        drained,
+        seconds: seconds(Date.now() - began),
+      })}`,
+    );
+    if (report.missing > 0) console.log(`[reliability-broker-restart] broker log:\n${broker.log().slice(-4000)}\ngateway output:\n${gateway.output().slice(-4000)}`);
+
+    // The premise: the broker held messages for the gateway over each restart.
+    expect(first.heldForGatewayAtStop).toBeGreaterThan(0);
+    expect(second.heldForGatewayAtStop).toBeGreaterThan(0);
+    expect(report).toMatchObject({ missing: 0, unexpected: 0, repeated: 0, wrongValue: 0 });
+    expect(report.stored).toBe(acknowledged);
+    expect(cloud.counts.rejected).toBe(0);
+    expect(status.queue).toMatchObject({ depth: 0, droppedAtQuota: 0 });
+    expect(status.sources.every((source) => source.connected)).toBe(true);
+    expect(Object.keys(status.deadLetters.byDevice)).toEqual([probeDevice]);
+    expect(gateway.alive()).toBe(true);
+  }, 300_000);
+});

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryReport, Em310Stream, publishWindowed } from '../../support/chirpstack-uplinks.js';
+import {
+  type GatewayProcess,
+  gatewayConfigYaml,
+  killAllGatewayProcesses,
+  pollUntil,
+  probeDevice,
+  startGatewayProcess,
+  waitUntilSubscribed,
+} from '../../support/gateway-process.js';
+import { type IngestEndpoint, startIngestEndpoint } from '../../support/ingest-endpoint.js';
+import { type Mosquitto, mosquittoMissing, startMosquitto } from '../../support/mosquitto.js';
+
+/**
+ * Reliability 2: the cloud goes away while the gateway ingests, then comes back. The gateway keeps
+ * taking uplinks into its queue, and replays all of it once the cloud answers: zero loss, and zero
+ * duplicates in the store (a request whose answer was lost is sent again; the cloud's dedup by
+ * record id refuses the repeat).
+ *
+ * Phases of the cloud: up → lose-answers (stores, then cuts the connection: the gateway never
+ * learns the outcome) → up → offline (connection refused) while the stream goes on → 503 with
+ * Retry-After → up.
+ */
+
+const messages = Number(process.env.SENSORBRO_RELIABILITY_MESSAGES ?? 5000);
+const devices = ['24e124136b510001', '24e124136b510002', '24e124136b510003'];
+const seconds = (ms: number) => ms / 1000;
+
+describe.skipIf(mosquittoMissing !== '')(`cloud down during ingest, then back${mosquittoMissing}`, () => {
+  let dir: string;
+  let broker: Mosquitto;
+  let cloud: IngestEndpoint;
+  let publisher: MqttClient;
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sensorbro-reliability-cloud-'));
+    broker = await startMosquitto();
+    cloud = await startIngestEndpoint({ token: 'test-token', gatewayId: 'gw-outage', kommune: '0751' });
+    const configFile = join(dir, 'gateway.yaml');
+    writeFileSync(
+      configFile,
+      gatewayConfigYaml({
+        gatewayId: 'gw-outage',
+        storageDir: join(dir, 'data'),
+        mqttUrl: broker.url,
+        clientId: 'gw-outage-chirpstack',
+        cloudUrl: cloud.url,
+        batchSize: 250,
+        lingerMs: 20,
+        devices: devices.map((deviceKey, i) => ({ deviceKey, profile: 'milesight-em310-udl', assetId: `container-${i + 1}` })),
+      }),
+    );
+    gateway = await startGatewayProcess(configFile);
+    publisher = await connectAsync(broker.url, { clientId: 'network-server-outage', clean: true, reconnectPeriod: 200 });
+    await waitUntilSubscribed(gateway, (probe) => publisher.publishAsync(probe.topic, probe.payload, { qos: 1 }));
+  }, 90_000);
+
+  afterAll(async () => {
+    await killAllGatewayProcesses();
+    await publisher?.endAsync(true);
+    await cloud?.close();
+    await broker?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('replays everything queued during the outage: zero loss, zero duplicates stored', async () => {
+    const began = Date.now();
+    const stream = new Em310Stream(`outage-${process.pid}-${began}`, devices);
+    const streamStored = () => cloud.stored().filter((record) => devices.includes(record.deviceId)).length;
+    const phases: Record<string, unknown>[] = [];
+    const phase = (name: string, extra: Record<string, unknown> = {}) => {
+      phases.push({ phase: name, atS: seconds(Date.now() - began), storedAtCloud: streamStored(), failedRequests: cloud.counts.failed, ...extra });
+    };
+    // Uplinks the gateway took that were not dead letters (the probes are): the stream's.
+    const ingested = async () => {
+      const status = await gateway.status();
+      return status.pipeline.uplinks - status.deadLetters.total;
+    };
+
+    // The publisher paces itself by the broker's acknowledgements; the gateway takes ~1–2k/s.
+    const run = publishWindowed(publisher, messages, (index) => stream.message(index), { window: 50 });
+
+    // 1. Answers lost: the cloud stores a request's records but the gateway never hears back.
+    expect(await pollUntil(() => streamStored() >= messages * 0.05, 60_000, 5), 'first records at the cloud').toBe(true);
+    let failedBefore = cloud.counts.failed;
+    let storedBefore = streamStored();
+    cloud.setMode('lose-answers');
+    phase('lose-answers');
+    expect(await pollUntil(() => cloud.counts.failed > failedBefore && streamStored() > storedBefore, 60_000, 5), 'a request stored without an answer').toBe(true);
+    cloud.setMode('up');
+    phase('up');
+
+    // 2. Offline (connection refused) while the stream goes on, until the gateway took all of it.
+    expect(await pollUntil(() => streamStored() >= messages * 0.15, 60_000, 5), 'cloud progress to 15 %').toBe(true);
+    await cloud.goOffline();
+    const offlineAt = Date.now();
+    const ingestedAtOffline = await ingested();
+    phase('offline', { acknowledgedByBroker: run.ackedCount, ingested: ingestedAtOffline });
+    await run.done;
+    expect(await pollUntil(async () => (await ingested()) >= run.ackedCount && Date.now() - offlineAt >= 2000, 120_000, 100), 'the gateway took the whole stream while the cloud was offline').toBe(true);
+    const duringOutage = await gateway.status();
+    phase('offline, stream taken', { queueDepth: duringOutage.queue.depth, cloudState: duringOutage.cloud.state, ingested: await ingested() });
+
+    // 3. Back, but answering 503 with Retry-After: 1 at first.
+    failedBefore = cloud.counts.failed;
+    cloud.setMode('unavailable', 1);
+    await cloud.goOnline();
+    phase('unavailable (503)');
+    expect(await pollUntil(() => cloud.counts.failed > failedBefore, 120_000, 20), 'a request answered 503').toBe(true);
+    cloud.setMode('up');
+    phase('up');
+
+    // 4. Up: the backlog drains.
+    const acknowledged = run.ackedCount;
+    const drained = await pollUntil(async () => streamStored() >= acknowledged && (await gateway.status()).queue.depth === 0, 150_000, 100);
+    phase('drained');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const status = await gateway.status();
+    const report = deliveryReport(stream, run.acked, cloud.stored());
+    console.log(`[reliability-cloud-outage] phases ${JSON.stringify(phases)}`);
+    console.log(
+      `[reliability-cloud-outage] ${JSON.stringify({
+        published: messages,
+        acknowledgedByBroker: acknowledged,
+        publishFailed: run.failedCount,
+        ingestedWhileOffline: acknowledged - ingestedAtOffline,
+        queuedWhileOffline: duringOutage.queue.depth,
+        storedAtCloud: cloud.counts.stored,
+        duplicatesRefusedByCloud: cloud.counts.duplicates,
+        failedRequests: cloud.counts.failed,
+        requests: cloud.counts.requests,
+        ...report,
+        missingSample: report.missingSample.join(',') || undefined,
+        queueDepthAtEnd: status.queue.depth,
+        drained,
+        seconds: seconds(Date.now() - began),
+      })}`,
+    );
+
+    expect(report).toMatchObject({ missing: 0, unexpected: 0, repeated: 0, wrongValue: 0 });
+    expect(report.stored).toBe(acknowledged);
+    // The outage held records back in the gateway's queue, and the lost answers came back as duplicates.
+    expect(acknowledged - ingestedAtOffline).toBeGreaterThan(0);
+    expect(duringOutage.queue.depth).toBeGreaterThan(0);
+    expect(cloud.counts.duplicates).toBeGreaterThan(0);
+    expect(cloud.counts.rejected).toBe(0);
+    expect(status.queue).toMatchObject({ depth: 0, droppedAtQuota: 0 });
+    expect(Object.keys(status.deadLetters.byDevice)).toEqual([probeDevice]);
+    expect(gateway.alive()).toBe(true);
+  }, 300_000);
+});
