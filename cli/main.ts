@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runCloud } from './cloud-command.js';
 import { runDecode } from './decode-command.js';
 import { runDemo } from './demo-command.js';
 import { runProfiles } from './profiles-command.js';
@@ -13,6 +14,7 @@ Usage:
   sensorbro profiles [--json]
   sensorbro gateway run|check|status <config>
   sensorbro gateway dead-letters <config> [--device KEY] [--replay]
+  sensorbro cloud run [--port N] [--store sqlite|influx] [--data DIR]
   sensorbro demo [--port N] [--rate N] [--data DIR] [--decoder]
 `;
 
@@ -21,6 +23,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   profiles: runProfiles,
   demo: runDemo,
   gateway: runGateway,
+  cloud: runCloud,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -49,4 +49,5 @@ export const recordSchema = z.discriminatedUnion('standard', [
 export type SensorRecord = z.infer<typeof recordSchema>;
 
 export { validateRecord, type RecordValidation } from './validate.js';
+export * from './ingest-contract.js';
 export * from './ngsi-ld/index.js';

@@ -2,14 +2,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { INGEST_PATH, type IngestResult, ingestRequest } from '../../gateway/src/forward/ingest-contract.js';
-import { type SensorRecord, validateRecord } from '../../standards/src/index.js';
+import { INGEST_PATH, type IngestResult, ingestRequest, type SensorRecord, validateRecord } from '../../standards/src/index.js';
 
 const gunzipAsync = promisify(gunzip);
 
 /**
  * A minimal cloud ingest endpoint following the contract (DESIGN.md §2, Ingest API;
- * gateway/src/forward/ingest-contract.ts), for tests and benchmarks, with failure modes to switch.
+ * standards/src/ingest-contract.ts), for tests and benchmarks, with failure modes to switch.
  * Not the cloud: no tenancy beyond an optional kommune / gatewayId check, and the store is a Map.
  */
 export interface IngestEndpointOptions {

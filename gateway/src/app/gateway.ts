@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { type LoadedProfiles, loadProfiles } from '../../../firmware-profiles/src/index.js';
+import { INGEST_PATH } from '../../../standards/src/index.js';
 import { loadGatewayConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { IngestSource } from '../core/uplink.js';
 import { openDeadLetterStore } from '../dead-letter/sqlite-dead-letters.js';
 import { createForwarder } from '../forward/forwarder.js';
-import { INGEST_PATH } from '../forward/ingest-contract.js';
+import { brokerEnvelopeParser } from '../ingest/broker/replay-parser.js';
 import { parseChirpstackEvent } from '../ingest/chirpstack/parse.js';
 import { parseTtsUp } from '../ingest/tts/parse.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -92,7 +93,12 @@ export async function startGateway(configFile: string, options: { logger?: Logge
   forwarder.start();
   let sources = await startSources(config);
 
-  const parsers = { chirpstack: parseChirpstackEvent, tts: parseTtsUp };
+  const brokerTopics = config.sources.flatMap((source) => (source.type === 'mqtt-broker' ? source.topics : []));
+  const parsers = {
+    chirpstack: parseChirpstackEvent,
+    tts: parseTtsUp,
+    ...(brokerTopics.length > 0 ? { mqtt: brokerEnvelopeParser(brokerTopics) } : {}),
+  };
   const snapshot = () => buildSnapshot({ config, startedAt, queue, deadLetters, forwarder, sources, pipeline, devices, registry });
   const maxPayloadBytes = () => Math.max(64 * 1024, ...config.sources.map((source) => source.maxPayloadBytes));
   const status = await startStatusServer({

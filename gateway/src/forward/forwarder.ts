@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { SensorRecord } from '../../../standards/src/index.js';
+import { INGEST_PATH, type IngestResult, ingestResponse, type SensorRecord } from '../../../standards/src/index.js';
 import type { QueuedRecord, RecordQueue } from '../core/queue.js';
 import {
   type BackoffPolicy,
@@ -11,7 +11,6 @@ import {
   retryDelay,
   unauthorizedDelay,
 } from './backoff.js';
-import { INGEST_PATH, type IngestResult, ingestResponse } from './ingest-contract.js';
 
 const gzipAsync = promisify(gzip);
 

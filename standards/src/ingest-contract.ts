@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The ingest API between gateway and cloud (DESIGN.md §2, Ingest API). The cloud implements the
- * same shapes; gateway and cloud never import each other, so when the cloud lands this module
- * moves to a place both may import (standards/ or a shared module below both).
+ * The ingest API between gateway and cloud (DESIGN.md §2, Ingest API): the gateway's forwarder
+ * speaks it, the cloud's ingest route answers it. It lives in standards/ because gateway and cloud
+ * never import each other; this module is the bridge between them.
  *
  *   POST {cloudUrl}/api/v1/ingest
  *   Authorization: Bearer <gateway token>

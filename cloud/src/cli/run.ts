@@ -1,0 +1,138 @@
+import pino, { type Logger } from 'pino';
+import { buildCloudApp, type CloudApp } from '../app.js';
+import { registryRoutes } from '../registry/routes.js';
+import { bootstrapAdmin, type BootstrapResult } from '../bootstrap.js';
+import { type CloudConfig, CloudConfigError, dataPaths, loadOrCreateCookieSecret, resolveCloudConfig, storeConfigOf } from '../config.js';
+import { openCloudDatabase } from '../db/open-database.js';
+import { openStore } from '../store/open-store.js';
+import type { TimeSeriesStore } from '../store/time-series-store.js';
+
+const usage = 'usage: sensorbro cloud run [--port N] [--store sqlite|influx] [--data DIR]\n';
+
+export interface RunningCloud extends CloudApp {
+  /** http://host:port the cloud listens on. */
+  url: string;
+  bootstrap: BootstrapResult;
+  /** Stops listening (waiting for requests in flight), then closes store and database. */
+  close(): Promise<void>;
+}
+
+/** Opens database and store under the data dir, builds the app, creates the first admin if asked to, listens. */
+export async function startCloud(config: CloudConfig, logger: Logger): Promise<RunningCloud> {
+  const paths = dataPaths(config.dataDir);
+  const cookieSecret = loadOrCreateCookieSecret(config.dataDir);
+  const database = openCloudDatabase(paths.database);
+  let store: TimeSeriesStore | undefined;
+  try {
+    store = await openStore(storeConfigOf(config), { dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+    const registry = registryRoutes(database);
+    const cloud = await buildCloudApp({
+      database,
+      store,
+      logger,
+      cookieSecret,
+      routes: [registry.routes],
+      publicOrigins: config.publicOrigins,
+      trustProxy: config.trustProxy,
+    });
+    const bootstrap = await bootstrapAdmin(cloud.services, config.admin, logger);
+    await cloud.app.listen({ host: config.host, port: config.port });
+    const address = cloud.app.server.address();
+    const port = address !== null && typeof address === 'object' ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const opened = store;
+    return {
+      ...cloud,
+      url: `http://${host}:${port}`,
+      bootstrap,
+      async close() {
+        try {
+          await cloud.app.close();
+        } finally {
+          await opened.close();
+          database.close();
+        }
+      },
+    };
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    database.close();
+    throw error;
+  }
+}
+
+interface RunArgs {
+  port?: number;
+  store?: string;
+  dataDir?: string;
+}
+
+function parseArgs(args: string[]): RunArgs | string {
+  const parsed: RunArgs = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const value = args[i + 1];
+    if (!['--port', '--store', '--data'].includes(flag)) return `unknown option ${flag}`;
+    if (value === undefined || value.startsWith('--')) return `${flag} needs a value`;
+    i++;
+    if (flag === '--port') {
+      if (!/^\d+$/.test(value)) return `--port takes a number, got "${value}"`;
+      parsed.port = Number(value);
+    } else if (flag === '--store') parsed.store = value;
+    else parsed.dataDir = value;
+  }
+  return parsed;
+}
+
+/** `sensorbro cloud run`: runs until SIGTERM/SIGINT. Configuration: options, then environment (config.ts). */
+export async function runCloudRun(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`error: ${parsed}\n${usage}`);
+    return 2;
+  }
+  let config: CloudConfig;
+  try {
+    config = resolveCloudConfig(parsed);
+  } catch (error) {
+    if (error instanceof CloudConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const logger = pino({
+    name: 'sensorbro-cloud',
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'], censor: '[redacted]' },
+  });
+  let cloud: RunningCloud;
+  try {
+    cloud = await startCloud(config, logger);
+  } catch (error) {
+    if (error instanceof CloudConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  process.stderr.write(`cloud running on ${cloud.url} (store: ${config.store}, data: ${config.dataDir}); API documentation: ${cloud.url}/docs\n`);
+  const running = cloud;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      running.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
