@@ -2,6 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { startCloud } from '../../cloud/src/cli/run.js';
+import { cloudConfigSchema } from '../../cloud/src/config.js';
 import { startGateway } from '../../gateway/src/app/gateway.js';
 import { publishSimulation } from '../../gateway/src/simulator/publisher.js';
 import { createSimulator } from '../../gateway/src/simulator/simulator.js';
@@ -10,20 +14,44 @@ import { startDemoBroker } from './network-server-broker.js';
 export interface PlatformDemoOptions {
   dataDir: string;
   statusPort: number;
+  cloudPort: number;
   ratePerSecond: number;
 }
 
+const demoKommune = '0751';
+const demoAdminEmail = 'admin@demo.sensorbro.dk';
+
+/** The demo admin's password: made at the first run and kept in the data dir, so logins survive restarts. */
+function demoAdminPassword(dataDir: string): string {
+  const file = join(dataDir, 'admin-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(12).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
 /**
- * `sensorbro demo`: as much of the platform as exists, wired together on this machine — simulated
+ * `sensorbro demo`: the platform wired together on this machine on embedded defaults — simulated
  * sensors of the eight supported models → a network server's MQTT broker → the gateway (status
- * page on localhost). The cloud joins this command when it is built; until then the gateway keeps
- * the records in its durable queue and shows the cloud as unreachable.
+ * page) → the cloud (embedded SQLite store, API and OpenAPI docs).
  */
 export async function runPlatformDemo(options: PlatformDemoOptions): Promise<number> {
   // Quiet by default: until the cloud exists the forwarder's retries would fill the terminal.
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'error' });
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const adminPassword = demoAdminPassword(dataDir);
+  const cloud = await startCloud(
+    cloudConfigSchema.parse({
+      dataDir: join(dataDir, 'cloud'),
+      port: options.cloudPort,
+      logLevel: 'error',
+      admin: { email: demoAdminEmail, password: adminPassword, kommune: demoKommune, kommuneName: 'Aarhus' },
+    }),
+    logger,
+  );
+  // A fresh gateway token at every start (rotation: older ones stay valid for the grace period).
+  const gatewayToken = cloud.services.gatewayTokens.issue(demoKommune, 'demo-gateway', { graceMs: 0 }).token;
   const broker = await startDemoBroker();
   const simulator = createSimulator({
     seed: 'sensorbro-demo',
@@ -41,7 +69,7 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
     configFile,
     `# Written by "sensorbro demo": the demo gateway's configuration.\n${stringify({
       gateway: { id: 'demo-gateway', kommune: '0751', name: 'Demo (simulerede sensorer)' },
-      cloud: { url: 'http://127.0.0.1:8443', token: { env: 'SENSORBRO_DEMO_TOKEN' } },
+      cloud: { url: cloud.url, token: { env: 'SENSORBRO_DEMO_CLOUD_TOKEN' } },
       storage: { dir: join(dataDir, 'gateway') },
       status: { host: '127.0.0.1', port: options.statusPort },
       sources: [{ type: 'chirpstack', url: broker.url, username: broker.username, password: { env: 'SENSORBRO_DEMO_BROKER_PASSWORD' } }],
@@ -49,7 +77,7 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
     })}`,
   );
   process.env.SENSORBRO_DEMO_BROKER_PASSWORD = broker.password;
-  process.env.SENSORBRO_DEMO_TOKEN ??= 'demo-token';
+  process.env.SENSORBRO_DEMO_CLOUD_TOKEN = gatewayToken;
   const gateway = await startGateway(configFile, { logger });
   const abort = new AbortController();
   const publishing = publishSimulation({
@@ -69,8 +97,9 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
       `  gateway status page:   ${gateway.statusUrl}/`,
       `  gateway status (JSON): ${gateway.statusUrl}/api/status`,
       `  Prometheus metrics:    ${gateway.statusUrl}/metrics`,
-      `  configuration:         ${configFile}`,
-      '  (the cloud service is not part of this version yet: records wait in the gateway\'s durable queue)',
+      `  gateway configuration: ${configFile}`,
+      `  cloud API:             ${cloud.url}/api/v1  (OpenAPI: ${cloud.url}/docs)`,
+      `  log in as ${demoAdminEmail}, kommune ${demoKommune}, password in ${join(dataDir, 'admin-password')}`,
       '',
       'Stop with Ctrl-C.',
       '',
@@ -84,5 +113,6 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
   await publishing.catch(() => undefined);
   await gateway.stop();
   await broker.close();
+  await cloud.close();
   return 0;
 }
