@@ -89,6 +89,19 @@ describe.skipIf(!influxdBinary)(`influx store${influxdMissing}`, () => {
       await store.close();
     });
 
+    it('keeps the rollup work of stored records in the ledger, so another process (or the next start) completes it', async () => {
+      const database = `rollups_${++databases}`;
+      const writer = await openInfluxStore({ ...options(database), rollupDelayMs: 1e9 });
+      expect(await writer.write([record('2026-05-01T10:00:00Z'), { ...record('2026-05-01T11:00:00Z'), distanceMm: 300 } as SensorRecord])).toEqual(['stored', 'stored']);
+      // as if the writer had died before recomputing: another store on the same ledger
+      const reader = await openInfluxStore(options(database));
+      const day = { kommune: '0751', standard: 'fill-level/1' as const, assetId: 'c-1', field: 'distanceMm', from: '2026-04-30T22:00:00Z', to: '2026-05-01T22:00:00Z', bucket: '1d' as const };
+      expect(await reader.range({ ...day, aggregate: 'max' })).toEqual([{ start: '2026-04-30T22:00:00.000Z', value: 300, count: 2 }]);
+      expect(await reader.range({ ...day, aggregate: 'sum-delta' })).toEqual([{ start: '2026-04-30T22:00:00.000Z', value: 200, count: 2 }]);
+      await reader.close();
+      await writer.close();
+    });
+
     it('keeps tag values with characters line protocol cannot carry', async () => {
       const database = `tags_${++databases}`;
       const store = await openInfluxStore(options(database));
