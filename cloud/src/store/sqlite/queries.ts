@@ -5,7 +5,7 @@ import { BucketFolder, pointSummary, type Summary } from '../summary.js';
 import type { Bucket, LatestQuery } from '../time-series-store.js';
 import { boundariesOnHours, copenhagenDayStart, defaultTimeZone, hourMs, nextBucketStart } from '../zone.js';
 import type { Catalog } from './catalog.js';
-import { decodeRecord } from './record-codec.js';
+import { decodeRecord, idText } from './record-codec.js';
 import type { SlotMap } from './schema.js';
 
 type RollupRow = [bucket: number, n: number | null, s: number, lo: number, hi: number, f: number, l: number, d: number, t: number];
@@ -44,7 +44,7 @@ export class SqliteQueries {
         .pluck(),
       rawPage: db
         .prepare(
-          `SELECT p.series_id, p.ts, p.id, r.shape, r.body FROM points p JOIN records r ON r.id = p.id
+          `SELECT p.series_id, p.ts, ${idText('p.id')}, r.shape, r.body FROM points p JOIN records r ON r.id = p.id
            WHERE p.series_id IN (SELECT value FROM json_each(?)) AND p.ts >= ? AND p.ts < ? ORDER BY p.ts, p.id LIMIT ?`,
         )
         .raw(),
@@ -165,18 +165,17 @@ export class SqliteQueries {
       where.push("key IN (SELECT 'a:' || value FROM json_each(?))");
       params.push(JSON.stringify(assetIds));
     }
-    let sql = `SELECT series_id, ts, id, shape, body FROM latest WHERE ${where.join(' AND ')} ORDER BY standard, key`;
+    let sql = `SELECT record FROM latest WHERE ${where.join(' AND ')} ORDER BY standard, key`;
     if (limit !== undefined) {
       sql += ' LIMIT ?';
       params.push(limit);
     }
     let statement = this.latestStatements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql).raw();
+      statement = this.db.prepare(sql).pluck();
       this.latestStatements.set(sql, statement);
     }
-    const rows = statement.all(...params) as [number, number, Buffer | string, number, string][];
-    return rows.map(([seriesId, ts, id, shape, body]) => decodeRecord(this.catalog.shape(shape), body, id, this.catalog.series(seriesId), ts));
+    return (statement.all(...params) as string[]).map((text) => JSON.parse(text) as SensorRecord);
   }
 
   /** The series ids raw() reads. */
@@ -213,7 +212,7 @@ export class SqliteQueries {
     while (cursor < query.to) {
       const end = Math.min(query.to, cursor + window);
       const limit = window > minRawWindowMs ? rawPageRows * 4 + 1 : -1;
-      const rows = this.statements.rawPage.all(idList, cursor, end, limit) as [number, number, Buffer | string, number, string][];
+      const rows = this.statements.rawPage.all(idList, cursor, end, limit) as [number, number, string, number, string][];
       if (limit > 0 && rows.length === limit) {
         window = Math.max(minRawWindowMs, Math.floor(window / 4));
         continue;

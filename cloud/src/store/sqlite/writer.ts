@@ -31,9 +31,8 @@ export class SqliteWriter {
       insertRecord: db.prepare('INSERT OR IGNORE INTO records (id, shape, body) VALUES (?, ?, ?)'),
       insertPoint: db.prepare(`INSERT INTO points (series_id, ts, id, ${columns}) VALUES (?, ?, ?, ${values})`),
       upsertLatest: db.prepare(
-        `INSERT INTO latest (kommune, standard, key, ts, id, series_id, shape, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (kommune, standard, key) DO UPDATE SET
-           ts = excluded.ts, id = excluded.id, series_id = excluded.series_id, shape = excluded.shape, body = excluded.body
+        `INSERT INTO latest (kommune, standard, key, ts, id, record) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (kommune, standard, key) DO UPDATE SET ts = excluded.ts, id = excluded.id, record = excluded.record
          WHERE excluded.ts > latest.ts OR (excluded.ts = latest.ts AND excluded.id > latest.id)`,
       ),
     };
@@ -68,7 +67,7 @@ export class SqliteWriter {
     if (record.quality !== 'bad') for (const [field, slot] of slotList) values[slot] = fieldValue(record, field);
     this.statements.insertPoint.run(series.id, ts, key, ...values);
     const latestKey = assetId === '' ? `d:${record.deviceId}` : `a:${assetId}`;
-    this.statements.upsertLatest.run(record.kommune, record.standard, latestKey, ts, key, series.id, shape, encoded.body);
+    this.statements.upsertLatest.run(record.kommune, record.standard, latestKey, ts, key, JSON.stringify(record));
 
     const params: AppendParams = {};
     for (let i = 0; i < values.length; i++) params[this.valueNames[i]!] = values[i]!;
