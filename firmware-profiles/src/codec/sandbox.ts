@@ -46,7 +46,7 @@ import { type CodecLimits, resolveLimits } from './codec-limits.js';
 import { API_SPECS, type ApiSpec, CONSOLE_SHIM, driverSource } from './codec-driver.js';
 import { parseCodecOutput } from './codec-output.js';
 import { WASM_MEMORY_MAX_BYTES, currentQuickJS, loadQuickJS, replaceQuickJS } from './quickjs-module.js';
-import { MAX_MESSAGE_CHARS, readNumberProp, readThrown, stringLength, type Thrown } from './vm-values.js';
+import { readNumberProp, readThrown, stringLength, type Thrown } from './vm-values.js';
 import { errorField, isWatchdogTimeout, runWithWatchdog } from './watchdog.js';
 
 export type CodecApi = 'ts013' | 'ttn-v2' | 'chirpstack-v3';

@@ -73,14 +73,13 @@ export class CompiledProfile {
   private constructor(
     readonly file: string,
     readonly source: Profile,
-    private readonly ports: Map<number, PortDecoder>,
+    ports: ReadonlyMap<number, PortDecoder>,
     private readonly sandbox: CodecSandbox | undefined,
     private readonly json: JsonDecoder | undefined,
   ) {
     this.standards = [...new Set([...source.uplinks.map((uplink) => uplink.standard), ...(json ? [json.standard] : [])])];
     this.fPorts = [...ports.keys()].sort((a, b) => a - b);
     for (const [fPort, port] of ports) this.portTable[fPort] = port;
-
   }
 
   get id(): string {

@@ -1,5 +1,4 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { type Mosquitto, mosquittoBinary, startMosquitto } from '../../support/m
 import { type Backlog, fileBytes, fillBacklog, siteSimulator } from './backlog.js';
 import { Arrivals, cpuSeconds, findPid, fmt, median, memory, mib, sleep } from './measure.js';
 import { em310Flow, ensureNodeRed, type NodeRedInstall, type NodeRedProcess, startNodeRed } from './node-red.js';
+import { freePort } from '../../support/local-host.js';
 
 /**
  * Gateway benchmark (`npm run bench:gateway`): prints figures, asserts nothing, ends with
@@ -108,16 +108,6 @@ function writeGatewayConfig(file: string, options: GatewayConfigOptions): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 // ── 1. end to end ────────────────────────────────────────────────────────────────────────
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -10,6 +9,7 @@ import { loadProfiles } from '../../../firmware-profiles/src/index.js';
 import { createSources } from '../../../gateway/src/app/sources.js';
 import { loadGatewayConfig } from '../../../gateway/src/config/load-config.js';
 import type { IngestSource, RawMessage, Uplink, UplinkSink } from '../../../gateway/src/core/uplink.js';
+import { freePort } from '../../support/local-host.js';
 
 const profiles = await loadProfiles();
 const dir = mkdtempSync(join(tmpdir(), 'sensorbro-broker-wiring-'));
@@ -21,14 +21,6 @@ afterAll(async () => {
 });
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** A port free a moment ago (the schema wants a real one, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 class ListSink implements UplinkSink {
   readonly accepted: Uplink[] = [];
