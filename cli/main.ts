@@ -1,9 +1,4 @@
 #!/usr/bin/env node
-import { runCloud } from './cloud-command.js';
-import { runDecode } from './decode-command.js';
-import { runDemo } from './demo-command.js';
-import { runProfiles } from './profiles-command.js';
-import { runGateway } from './gateway-command.js';
 import { UsageError } from './usage.js';
 
 const usage = `sensorbro — IoT gateway and sensor data platform for Danish municipalities
@@ -18,12 +13,13 @@ Usage:
   sensorbro demo [--port N] [--rate N] [--data DIR] [--decoder]
 `;
 
+// Each command's modules load only when it runs: `gateway run` on a small device does not carry the cloud's code.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  decode: runDecode,
-  profiles: runProfiles,
-  demo: runDemo,
-  gateway: runGateway,
-  cloud: runCloud,
+  decode: async (args) => (await import('./decode-command.js')).runDecode(args),
+  profiles: async (args) => (await import('./profiles-command.js')).runProfiles(args),
+  demo: async (args) => (await import('./demo-command.js')).runDemo(args),
+  gateway: async (args) => (await import('./gateway-command.js')).runGateway(args),
+  cloud: async (args) => (await import('./cloud-command.js')).runCloud(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ import { cloudConfigSchema } from '../../cloud/src/config.js';
 import { startGateway } from '../../gateway/src/app/gateway.js';
 import { publishSimulation } from '../../gateway/src/simulator/publisher.js';
 import { createSimulator } from '../../gateway/src/simulator/simulator.js';
+import { demoRegistry, registerDemo } from './demo-registry.js';
 import { startDemoBroker } from './network-server-broker.js';
 
 export interface PlatformDemoOptions {
@@ -20,6 +21,8 @@ export interface PlatformDemoOptions {
 
 const demoKommune = '0751';
 const demoAdminEmail = 'admin@demo.sensorbro.dk';
+const demoGatewayId = 'demo-gateway';
+const demoApiTokenDays = 7;
 
 /** The demo admin's password: made at the first run and kept in the data dir, so logins survive restarts. */
 function demoAdminPassword(dataDir: string): string {
@@ -51,7 +54,15 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
     logger,
   );
   // A fresh gateway token at every start (rotation: older ones stay valid for the grace period).
-  const gatewayToken = cloud.services.gatewayTokens.issue(demoKommune, 'demo-gateway', { graceMs: 0 }).token;
+  const gatewayToken = cloud.services.gatewayTokens.issue(demoKommune, demoGatewayId, { graceMs: 0 }).token;
+  // An API token for trying the REST API (and for registering the demo's sensors below), valid a week.
+  const apiToken = cloud.services.apiTokens.issue(demoKommune, {
+    name: 'demo',
+    roles: ['admin'],
+    expiresAt: new Date(Date.now() + demoApiTokenDays * 86_400_000),
+  }).token;
+  const apiTokenFile = join(dataDir, 'api-token');
+  writeFileSync(apiTokenFile, `${apiToken}\n`, { mode: 0o600 });
   const broker = await startDemoBroker();
   const simulator = createSimulator({
     seed: 'sensorbro-demo',
@@ -64,11 +75,12 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
     // Report far more often than real sensors do, so the demo shows movement at once.
     intervalsS: { 'milesight-em310-udl': 20, 'dragino-ldds75': 20, 'milesight-em500-swl': 15, 'milesight-em300-di': 30, 'milesight-ws301': 30, 'dragino-lds02': 30, 'elvaco-cmi4110': 30, 'axioma-qalcosonic-w1': 60 },
   });
+  await registerDemo(cloud.url, apiToken, demoRegistry(simulator.devices(), demoGatewayId));
   const configFile = join(dataDir, 'gateway.yaml');
   writeFileSync(
     configFile,
     `# Written by "sensorbro demo": the demo gateway's configuration.\n${stringify({
-      gateway: { id: 'demo-gateway', kommune: '0751', name: 'Demo (simulerede sensorer)' },
+      gateway: { id: demoGatewayId, kommune: demoKommune, name: 'Demo (simulerede sensorer)' },
       cloud: { url: cloud.url, token: { env: 'SENSORBRO_DEMO_CLOUD_TOKEN' } },
       storage: { dir: join(dataDir, 'gateway') },
       status: { host: '127.0.0.1', port: options.statusPort },
@@ -100,6 +112,11 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
       `  gateway configuration: ${configFile}`,
       `  cloud API:             ${cloud.url}/api/v1  (OpenAPI: ${cloud.url}/docs)`,
       `  log in as ${demoAdminEmail}, kommune ${demoKommune}, password in ${join(dataDir, 'admin-password')}`,
+      `  API token (admin, ${demoApiTokenDays} days) in ${apiTokenFile}, e.g.`,
+      `    curl -H "Authorization: Bearer $(cat ${apiTokenFile})" ${cloud.url}/api/v1/latest`,
+      `    curl -H "Authorization: Bearer $(cat ${apiTokenFile})" ${cloud.url}/api/v1/gateways/health`,
+      `  open data (no login):  ${cloud.url}/open/v1/${demoKommune}/catalog.jsonld`,
+      `                         ${cloud.url}/open/v1/${demoKommune}/datasets/fill-level-v1/latest.csv`,
       '',
       'Stop with Ctrl-C.',
       '',

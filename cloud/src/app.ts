@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { apiTokenRoutes } from './api/admin/api-token-routes.js';
 import { auditRoutes } from './api/admin/audit-routes.js';
@@ -12,6 +12,8 @@ import { registerAuthentication } from './api/auth/authenticate.js';
 import { loginRoutes } from './api/auth/login-routes.js';
 import { normalizeOrigins } from './api/auth/origin-check.js';
 import { registerErrorHandling } from './api/errors.js';
+import { accessOf } from './api/route-access.js';
+import type { Principal } from './api/principal.js';
 import { defaultIngestLimits, type IngestLimits, ingestRoute } from './api/ingest/ingest-route.js';
 import { type CloudServiceOptions, type CloudServices, createCloudServices } from './services.js';
 import type { CloudDatabase } from './db/open-database.js';
@@ -33,6 +35,11 @@ export interface CloudAppOptions extends CloudServiceOptions {
   ingest?: Partial<IngestLimits>;
   /** Login attempts per client address per minute; default 10. */
   loginRatePerMinute?: number;
+  /**
+   * Requests per minute of one user session or API token on the authenticated API (routes that set
+   * their own limit keep it: ingest, login); default 1200 (a dashboard page makes tens of requests).
+   */
+  apiRatePerMinute?: number;
   /** Serve the OpenAPI document and Swagger UI at /docs; default true. */
   docs?: boolean;
   /** Built beforehand on the same database (tests, or a process sharing them); default: made here. */
@@ -52,6 +59,30 @@ export type CloudRoutes = (app: FastifyInstance, services: CloudServices) => Pro
 export interface CloudApp {
   app: FastifyInstance;
   services: CloudServices;
+}
+
+const principalKey = (principal: Principal) =>
+  principal.kind === 'user' ? `user:${principal.userId}` : principal.kind === 'api-token' ? `api-token:${principal.tokenId}` : `gateway:${principal.tokenId}`;
+
+/**
+ * Gives every authenticated API route without a limit of its own a rate limit per caller (user or
+ * API token). Added before the rate-limit plugin, whose onRoute hook then sees the limit; checked
+ * at preHandler, after the authentication hook has named the caller.
+ */
+function limitRatePerPrincipal(app: FastifyInstance, perMinute: number): void {
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { access?: Parameters<typeof accessOf>[1]; rateLimit?: unknown };
+    if (config.rateLimit !== undefined || accessOf(route.url, config.access) !== 'authenticated') return;
+    route.config = {
+      ...config,
+      rateLimit: {
+        max: perMinute,
+        timeWindow: 60_000,
+        hook: 'preHandler',
+        keyGenerator: (request: FastifyRequest) => (request.principal ? principalKey(request.principal) : `ip:${request.ip}`),
+      },
+    };
+  });
 }
 
 /** Largest body of the JSON API routes (login, admin); ingest has its own limits. */
@@ -77,6 +108,7 @@ export async function buildCloudApp(options: CloudAppOptions): Promise<CloudApp>
   });
 
   registerErrorHandling(app);
+  limitRatePerPrincipal(app, options.apiRatePerMinute ?? 1200);
   await app.register(fastifyCookie, { secret: options.cookieSecret, hook: 'onRequest' });
   await app.register(fastifyRateLimit, {
     global: false,

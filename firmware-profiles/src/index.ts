@@ -8,3 +8,24 @@ export { loadProfileFile, loadProfiles, type LoadedProfiles } from './load/load-
 export { defaultProfilesDir, packageRoot } from './load/profiles-dir.js';
 export { buildRecords, type RecordContext } from './record/build-records.js';
 export { newRecordId, stableRecordId } from './record/record-id.js';
+export type { Uplink } from './uplink/uplink.js';
+export {
+  type DeviceEvent,
+  type DeviceJoinEvent,
+  type DeviceStatusEvent,
+  type EnvelopeFailure,
+  type EnvelopeParser,
+  type EnvelopeResult,
+  readJson,
+  type UplinkResult,
+} from './uplink/envelope.js';
+export {
+  chirpstackEventTypes,
+  type ChirpstackEventType,
+  chirpstackTopics,
+  parseChirpstackEvent,
+  parseChirpstackUp,
+  parseChirpstackUpBody,
+} from './uplink/chirpstack.js';
+export { parseTtsUp, ttsTopics } from './uplink/tts.js';
+export { recordsOfUplink, type RecordOrigin, type UplinkDevice, type UplinkRecords } from './uplink/uplink-records.js';

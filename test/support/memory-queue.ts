@@ -1,4 +1,4 @@
-import type { QueuedRecord, QueueStats, RecordQueue } from '../../gateway/src/core/queue.js';
+import type { QueuedRecord, QueueStats, RecordQueue, SerializedRecord } from '../../gateway/src/core/queue.js';
 import { newRecordId } from '../../firmware-profiles/src/index.js';
 import type { SensorRecord } from '../../standards/src/index.js';
 
@@ -45,6 +45,10 @@ export class MemoryQueue implements RecordQueue {
       if (entry) out.push({ seq: entry.seq, record: entry.record });
     }
     return out;
+  }
+
+  peekJson(limit: number, afterSeq = 0): SerializedRecord[] {
+    return this.peek(limit, afterSeq).map(({ seq, record }) => ({ seq, id: record.id, json: JSON.stringify(record) }));
   }
 
   acknowledge(ids: readonly string[]): void {

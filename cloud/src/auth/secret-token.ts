@@ -2,16 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Bearer tokens: `<prefix>_<id>_<secret>`, e.g. `sbg_3f9c0a1b2c3d4e5f_…43 characters…`.
- * - prefix says what the token is for: `sbg` gateway (ingest), `sba` API (REST with roles);
+ * - prefix says what the token is for: `sbg` gateway (ingest), `sba` API (REST with roles),
+ *   `sbi` integration key (a network server or OS2iot pushing uplinks, cloud/src/integrations/);
  * - id (16 hex digits, not secret) names the row, so a token is looked up by id, never by scanning;
  * - secret: 32 random bytes, base64url.
  * Only the SHA-256 of the whole token is stored, and compared in constant time. A token is shown
  * once, when issued. A high-entropy secret needs no slow hash (unlike a password).
  */
-export const tokenPrefixes = { gateway: 'sbg', api: 'sba' } as const;
+export const tokenPrefixes = { gateway: 'sbg', api: 'sba', integration: 'sbi' } as const;
 export type TokenKind = keyof typeof tokenPrefixes;
 
-const tokenPattern = /^(sbg|sba)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const tokenPattern = /^(sbg|sba|sbi)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const kindOfPrefix = Object.fromEntries(Object.entries(tokenPrefixes).map(([kind, prefix]) => [prefix, kind])) as Record<string, TokenKind>;
 
 export interface NewToken {
   id: string;
@@ -36,8 +38,7 @@ export function newToken(kind: TokenKind): NewToken {
 export function parseToken(text: string): ParsedToken | undefined {
   const match = tokenPattern.exec(text);
   if (!match) return undefined;
-  const kind = match[1] === 'sbg' ? 'gateway' : 'api';
-  return { kind, id: match[2]!, token: text };
+  return { kind: kindOfPrefix[match[1]!]!, id: match[2]!, token: text };
 }
 
 export function hashToken(token: string): Buffer {

@@ -1,5 +1,10 @@
 import pino, { type Logger } from 'pino';
+import { type LoadedProfiles, loadProfiles } from '../../../firmware-profiles/src/index.js';
 import { buildCloudApp, type CloudApp } from '../app.js';
+import { exportRoutes } from '../export/routes.js';
+import { integrationRoutes } from '../integrations/routes.js';
+import { openDataExportTable, openDataRoutes } from '../opendata/routes.js';
+import { queryRoutes } from '../query/query-routes.js';
 import { registryRoutes } from '../registry/routes.js';
 import { bootstrapAdmin, type BootstrapResult } from '../bootstrap.js';
 import { type CloudConfig, CloudConfigError, dataPaths, loadOrCreateCookieSecret, resolveCloudConfig, storeConfigOf } from '../config.js';
@@ -23,15 +28,31 @@ export async function startCloud(config: CloudConfig, logger: Logger): Promise<R
   const cookieSecret = loadOrCreateCookieSecret(config.dataDir);
   const database = openCloudDatabase(paths.database);
   let store: TimeSeriesStore | undefined;
+  let profiles: LoadedProfiles | undefined;
+  const disposeProfiles = () => {
+    for (const profile of profiles?.profiles.values() ?? []) profile.dispose();
+  };
   try {
     store = await openStore(storeConfigOf(config), { dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+    // Pushes from ChirpStack and OS2iot are decoded here with the same profiles as on the gateways.
+    profiles = await loadProfiles();
+    for (const problem of profiles.errors) logger.warn({ err: problem }, 'firmware profile refused');
     const registry = registryRoutes(database);
+    const integrations = integrationRoutes({ database, store, registry: registry.repository, profiles });
+    const publicBaseUrl = config.publicOrigins[0];
+    const opendata = openDataRoutes(database, { store, registry: registry.repository, ...(publicBaseUrl !== undefined && { publicBaseUrl }) });
     const cloud = await buildCloudApp({
       database,
       store,
       logger,
       cookieSecret,
-      routes: [registry.routes],
+      routes: [
+        registry.routes,
+        integrations,
+        queryRoutes({ store, registry: registry.repository }),
+        exportRoutes({ store, registry: registry.repository, tables: [openDataExportTable(opendata.repository)] }),
+        opendata.routes,
+      ],
       publicOrigins: config.publicOrigins,
       trustProxy: config.trustProxy,
     });
@@ -49,12 +70,14 @@ export async function startCloud(config: CloudConfig, logger: Logger): Promise<R
         try {
           await cloud.app.close();
         } finally {
+          disposeProfiles();
           await opened.close();
           database.close();
         }
       },
     };
   } catch (error) {
+    disposeProfiles();
     await store?.close().catch(() => undefined);
     database.close();
     throw error;

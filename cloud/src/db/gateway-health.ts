@@ -81,7 +81,7 @@ export interface IngestCounts {
 export class GatewayHealthRepository {
   private readonly statements;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.statements = {
       contact: db.prepare(
         `INSERT INTO gateway_health (kommune, gateway_id, last_contact_at, records_stored_total, records_duplicate_total, records_rejected_total)
@@ -108,7 +108,7 @@ export class GatewayHealthRepository {
 
   /** An ingest request of the gateway was answered: its contact time and outcome counts. */
   recordContact(kommune: string, gatewayId: string, at: Date, counts: IngestCounts): void {
-    this.statements.contact.run({ kommune, gatewayId, at: at.toISOString(), ...counts });
+    this.withoutFsync(() => this.statements.contact.run({ kommune, gatewayId, at: at.toISOString(), ...counts }));
   }
 
   /**
@@ -116,7 +116,7 @@ export class GatewayHealthRepository {
    * ones late). Call recordContact for the gateway first (the row must exist).
    */
   recordHeartbeat(heartbeat: GatewayHeartbeatRecord, receivedAt: Date): boolean {
-    const result = this.statements.heartbeat.run({
+    const result = this.withoutFsync(() => this.statements.heartbeat.run({
       kommune: heartbeat.kommune,
       gatewayId: heartbeat.gatewayId,
       observedAt: new Date(heartbeat.observedAt).toISOString(),
@@ -132,8 +132,23 @@ export class GatewayHealthRepository {
       sourcesTotal: heartbeat.sourcesTotal ?? null,
       devicesConfigured: heartbeat.devicesConfigured ?? null,
       softwareVersion: heartbeat.softwareVersion ?? null,
-    });
+    }));
     return result.changes > 0;
+  }
+
+  /**
+   * Health is written on every ingest request and is secondary to the records: its commits skip
+   * the fsync (WAL with synchronous NORMAL is durable when the process dies; a power loss can
+   * lose the last moments' counters, never the database). The connection is FULL again after.
+   */
+  private withoutFsync<T>(write: () => T): T {
+    if (this.db.inTransaction) return write();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   get(kommune: string, gatewayId: string): GatewayHealth | undefined {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { type LoadedProfiles, loadProfiles } from '../../../firmware-profiles/src/index.js';
+import { type LoadedProfiles, loadProfiles, parseChirpstackEvent, parseTtsUp } from '../../../firmware-profiles/src/index.js';
 import { INGEST_PATH } from '../../../standards/src/index.js';
 import { loadGatewayConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -9,8 +9,6 @@ import type { IngestSource } from '../core/uplink.js';
 import { openDeadLetterStore } from '../dead-letter/sqlite-dead-letters.js';
 import { createForwarder } from '../forward/forwarder.js';
 import { brokerEnvelopeParser } from '../ingest/broker/replay-parser.js';
-import { parseChirpstackEvent } from '../ingest/chirpstack/parse.js';
-import { parseTtsUp } from '../ingest/tts/parse.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { replayDeadLetters } from '../pipeline/replay.js';
 import { openSqliteQueue } from '../queue/sqlite-queue.js';
@@ -64,6 +62,7 @@ export async function startGateway(configFile: string, options: { logger?: Logge
     gatewayId: config.gateway.id,
     batchSize: config.cloud.batchSize,
     lingerMs: config.cloud.lingerMs,
+    maxInFlight: config.cloud.maxInFlight,
     logger,
     onRejected: (record, reason) =>
       deadLetters.add({

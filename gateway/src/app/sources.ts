@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
+import type { DeviceEvent } from '../../../firmware-profiles/src/index.js';
 import type { SecretResolver } from '../config/load-config.js';
 import type { GatewayConfig, SourceConfig } from '../config/schema.js';
 import type { IngestSource } from '../core/uplink.js';
 import type { DeviceCredential } from '../ingest/broker/logins.js';
 import { hashPassword } from '../ingest/broker/passwords.js';
-import { brokerSource } from '../ingest/broker/source.js';
 import { chirpstackSource } from '../ingest/chirpstack/source.js';
-import type { DeviceEvent } from '../ingest/envelope.js';
 import { ttsSource } from '../ingest/tts/source.js';
+import { lazyBrokerSource } from './lazy-broker-source.js';
 
 /** The ingest adapters a configuration names, built but not started. */
 export function createSources(
@@ -33,7 +33,7 @@ function createSource(
       cert: readPem(secrets, source.tls.certFile, `sources[${index}].tls.certFile`),
       key: readPem(secrets, source.tls.keyFile, `sources[${index}].tls.keyFile`),
     };
-    return brokerSource({
+    return lazyBrokerSource({
       host: source.host,
       port: source.port,
       ...(tls ? { tls } : {}),

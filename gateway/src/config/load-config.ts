@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { LoadedProfiles } from '../../../firmware-profiles/src/index.js';
+import { parseYaml } from './parse-yaml.js';
 import { type GatewayConfig, gatewayConfig, type Secret } from './schema.js';
 
 export interface ConfigProblem {
@@ -29,11 +29,9 @@ function parseText(text: string, json: boolean): { value?: unknown; problems: Co
       return { problems: [{ path: '(file)', message: `not valid JSON: ${(error as Error).message}` }] };
     }
   }
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (document.errors.length > 0) {
-    return { problems: document.errors.map((error) => ({ path: '(file)', message: `not valid YAML: ${error.message.split('\n')[0]}` })) };
-  }
-  return { value: document.toJS({ maxAliasCount: 100 }), problems: [] };
+  const parsed = parseYaml(text);
+  if (!parsed.ok) return { problems: parsed.errors.map((message) => ({ path: '(file)', message: `not valid YAML: ${message.split('\n')[0]}` })) };
+  return { value: parsed.value, problems: [] };
 }
 
 function secretReader(baseDir: string, env: NodeJS.ProcessEnv): (secret: Secret) => { value?: string; problem?: string } {

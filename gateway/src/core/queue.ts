@@ -6,6 +6,13 @@ export interface QueuedRecord {
   record: SensorRecord;
 }
 
+/** A queued record as JSON text (what the forwarder sends), with its id. */
+export interface SerializedRecord {
+  seq: number;
+  id: string;
+  json: string;
+}
+
 export interface QueueStats {
   depth: number;
   oldestEnqueuedAt: string | undefined;
@@ -25,6 +32,8 @@ export interface RecordQueue {
    * number: a forwarder can send the next batch while the previous one awaits its acknowledgement.
    */
   peek(limit: number, afterSeq?: number): QueuedRecord[];
+  /** As peek, each record as its JSON text (JSON.stringify of the record). */
+  peekJson(limit: number, afterSeq?: number): SerializedRecord[];
   /** Removes records by id once the cloud acknowledged them (stored or duplicate). Unknown ids are ignored. */
   acknowledge(ids: readonly string[]): void;
   stats(): QueueStats;

@@ -1,22 +1,4 @@
-/** One message from a sensor, as an ingest adapter hands it on (DESIGN.md §2, Uplink). */
-export interface Uplink {
-  source: 'chirpstack' | 'tts' | 'mqtt' | 'opcua';
-  /** DevEUI in lower-case hex for LoRaWAN; the topic-derived id for MQTT; the configured id for OPC UA. */
-  deviceKey: string;
-  /** Network server (or broker) time of receipt, ISO 8601 UTC. */
-  receivedAt: string;
-  fPort?: number;
-  bytes?: Uint8Array;
-  /** Already-decoded JSON (MQTT sensors that publish JSON, OPC UA values). */
-  json?: unknown;
-  radio?: { rssiDbm?: number; snrDb?: number; gatewayEui?: string; fCnt?: number };
-  /**
-   * The network server's id of this message (ChirpStack deduplicationId, The Things Stack
-   * correlation id), when it has one. Record ids are derived from it, so a message the broker
-   * delivers twice (QoS 1 after a lost PUBACK) gives the same records, which the cloud dedups.
-   */
-  messageId?: string;
-}
+import type { Uplink } from '../../../firmware-profiles/src/index.js';
 
 /** What arrived, kept byte for byte when it cannot be used: the dead-letter store's raw data. */
 export interface RawMessage {

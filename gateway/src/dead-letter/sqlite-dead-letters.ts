@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { pino, type Logger } from 'pino';
-import type { DeadLetter, DeadLetterStats, DeadLetterStore } from '../core/dead-letter.js';
+import type { DeadLetter, DeadLetterStats, DeadLetterStore, NewDeadLetter } from '../core/dead-letter.js';
 import type { RawMessage } from '../core/uplink.js';
 import { assertPositiveInteger, ensureSchema, openSqliteFile, type SyncLevel, SyncSwitch } from '../queue/sqlite-file.js';
 
@@ -22,7 +23,8 @@ export interface DeadLetterStoreOptions {
   synchronous?: SyncLevel;
 }
 
-const formatVersion = 1;
+/** 2: repeats of the same message are counted on one entry (fingerprint, repeats, last_at). */
+const formatVersion = 2;
 const defaultMaxBytes = 64 * 1024 * 1024;
 const defaultListLimit = 100;
 const maxListLimit = 10_000;
@@ -32,9 +34,21 @@ interface State {
   total: number;
   bytes: number;
   dropped: number;
+  repeats: number;
 }
 
-type Row = [id: number, at: string, source: RawMessage['source'], address: string, payload: Buffer, deviceKey: string | null, code: string, reason: string];
+type Row = [
+  id: number,
+  at: string,
+  source: RawMessage['source'],
+  address: string,
+  payload: Buffer,
+  deviceKey: string | null,
+  code: string,
+  reason: string,
+  repeats: number,
+  lastAt: string | null,
+];
 
 /**
  * Bounded on-disk store of what could not be used (DESIGN.md §1: unknown devices, undecodable
@@ -44,6 +58,11 @@ type Row = [id: number, at: string, source: RawMessage['source'], address: strin
  * Counters (next id, total, bytes, dropped) are one row updated in the same transaction as the
  * entries; per-device counts are a small table (one row per device that has dead letters), so
  * `stats()` never scans the entries. Ids are never reused, so `afterId` paging is stable.
+ *
+ * A message that arrives again with the same source, address and bytes is kept once, with a
+ * count of repeats: on ChirpStack and The Things Stack every envelope carries its own id and time,
+ * so identical bytes are a redelivery of the same uplink (QoS 1 after a lost PUBACK, a restart
+ * before the acknowledgement) and must not be replayed twice.
  */
 export function openDeadLetterStore(options: DeadLetterStoreOptions): DeadLetterStore {
   return new SqliteDeadLetterStore(options);
@@ -58,7 +77,7 @@ class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly synchronous: SyncLevel;
   private readonly sync: SyncSwitch;
   private readonly statements: ReturnType<typeof prepare>;
-  private readonly addTx: Database.Transaction<(entry: NewEntry) => number>;
+  private readonly addTx: Database.Transaction<(entries: readonly NewDeadLetter[]) => number>;
   private readonly removeTx: Database.Transaction<(ids: readonly number[]) => void>;
   private readonly enforceTx: Database.Transaction<() => number>;
   private readonly statsTx: Database.Transaction<() => DeadLetterStats>;
@@ -77,24 +96,30 @@ class SqliteDeadLetterStore implements DeadLetterStore {
     const db = openSqliteFile(options.path, 1024);
     this.db = db;
     try {
+      upgradeFromFormat1(db);
       ensureSchema(db, `dead-letter store ${options.path}`, formatVersion, () => {
         db.exec(`
           CREATE TABLE dead_letters (
-            id         INTEGER PRIMARY KEY,   -- never reused
-            at         TEXT NOT NULL,         -- ISO 8601 UTC
-            source     TEXT NOT NULL,
-            address    TEXT NOT NULL,         -- MQTT topic, OPC UA node id, …
-            payload    BLOB NOT NULL,         -- the raw bytes as they arrived
-            device_key TEXT,
-            code       TEXT NOT NULL,
-            reason     TEXT NOT NULL,
-            size       INTEGER NOT NULL       -- bytes counted against maxBytes
+            id          INTEGER PRIMARY KEY,   -- never reused
+            at          TEXT NOT NULL,         -- ISO 8601 UTC
+            source      TEXT NOT NULL,
+            address     TEXT NOT NULL,         -- MQTT topic, OPC UA node id, …
+            payload     BLOB NOT NULL,         -- the raw bytes as they arrived
+            device_key  TEXT,
+            code        TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            size        INTEGER NOT NULL,      -- bytes counted against maxBytes
+            fingerprint BLOB NOT NULL,         -- of source, address and payload (see fingerprintOf)
+            repeats     INTEGER NOT NULL DEFAULT 0,
+            last_at     TEXT                   -- NULL until it repeats
           );
           CREATE INDEX dead_letters_by_device ON dead_letters (device_key, id) WHERE device_key IS NOT NULL;
+          CREATE UNIQUE INDEX dead_letters_by_fingerprint ON dead_letters (fingerprint);
           CREATE TABLE device_counts (device_key TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
           CREATE TABLE state (
             k INTEGER PRIMARY KEY CHECK (k = 1),
-            next_id INTEGER NOT NULL, total INTEGER NOT NULL, bytes INTEGER NOT NULL, dropped INTEGER NOT NULL
+            next_id INTEGER NOT NULL, total INTEGER NOT NULL, bytes INTEGER NOT NULL, dropped INTEGER NOT NULL,
+            repeats INTEGER NOT NULL DEFAULT 0   -- sum of the kept entries' repeats
           );
           INSERT INTO state (k, next_id, total, bytes, dropped) VALUES (1, 1, 0, 0, 0);
         `);
@@ -102,23 +127,30 @@ class SqliteDeadLetterStore implements DeadLetterStore {
       this.sync = new SyncSwitch(db);
       this.sync.set(this.synchronous);
       this.statements = prepare(db);
-      this.addTx = db.transaction((entry: NewEntry) => {
+      this.addTx = db.transaction((entries: readonly NewDeadLetter[]) => {
         const state = this.readState();
         const s = this.statements;
-        s.insert.run(state.nextId, entry.at, entry.source, entry.address, entry.payload, entry.deviceKey, entry.code, entry.reason, entry.size);
-        if (entry.deviceKey !== null) s.countUp.run(entry.deviceKey);
-        state.nextId++;
-        state.total++;
-        state.bytes += entry.size;
-        const dropped = this.dropOldest(state);
+        let dropped = 0;
+        for (const entry of entries.map(rowOf)) {
+          if (s.countRepeat.run(entry.at, entry.fingerprint).changes > 0) {
+            state.repeats++;
+            continue;
+          }
+          s.insert.run(state.nextId, entry.at, entry.source, entry.address, entry.payload, entry.deviceKey, entry.code, entry.reason, entry.size, entry.fingerprint);
+          if (entry.deviceKey !== null) s.countUp.run(entry.deviceKey);
+          state.nextId++;
+          state.total++;
+          state.bytes += entry.size;
+          dropped += this.dropOldest(state);
+        }
         this.writeState(state);
         return dropped;
       });
       this.removeTx = db.transaction((ids: readonly number[]) => {
         const state = this.readState();
-        const removed = this.statements.removeByIds.all(JSON.stringify(ids)) as [string | null, number][];
+        const removed = this.statements.removeByIds.all(JSON.stringify(ids)) as Removed[];
         if (removed.length === 0) return;
-        for (const [deviceKey, size] of removed) this.forget(state, deviceKey, size);
+        for (const entry of removed) this.forget(state, entry);
         this.writeState(state);
       });
       this.enforceTx = db.transaction(() => {
@@ -130,7 +162,7 @@ class SqliteDeadLetterStore implements DeadLetterStore {
       this.statsTx = db.transaction(() => {
         const state = this.readState();
         const counts = this.statements.deviceCounts.all() as [string, number][];
-        return { total: state.total, byDevice: Object.fromEntries(counts), dropped: state.dropped };
+        return { total: state.total, byDevice: Object.fromEntries(counts), dropped: state.dropped, repeats: state.repeats };
       });
       // The bounds may have been lowered since the file was written.
       const state = this.readState();
@@ -141,22 +173,15 @@ class SqliteDeadLetterStore implements DeadLetterStore {
     }
   }
 
-  add(entry: Omit<DeadLetter, 'id' | 'at'> & { at?: string }): void {
+  add(entry: NewDeadLetter): void {
+    this.addMany([entry]);
+  }
+
+  addMany(entries: readonly NewDeadLetter[]): void {
     this.assertOpen();
-    const { raw } = entry;
-    const payload = Buffer.from(raw.payload.buffer, raw.payload.byteOffset, raw.payload.byteLength);
-    const row: NewEntry = {
-      at: entry.at ?? new Date().toISOString(),
-      source: raw.source,
-      address: raw.address,
-      payload,
-      deviceKey: entry.deviceKey ?? null,
-      code: entry.code,
-      reason: entry.reason,
-      size: payload.byteLength + Buffer.byteLength(raw.address) + Buffer.byteLength(entry.reason),
-    };
+    if (entries.length === 0) return;
     this.sync.set(this.synchronous);
-    this.reportDropped(this.addTx.immediate(row));
+    this.reportDropped(this.addTx.immediate(entries));
   }
 
   list(options: { limit?: number; afterId?: number; deviceKey?: string } = {}): DeadLetter[] {
@@ -169,13 +194,15 @@ class SqliteDeadLetterStore implements DeadLetterStore {
         ? this.statements.list.all(afterId, limit)
         : this.statements.listByDevice.all(options.deviceKey, afterId, limit)
     ) as Row[];
-    return rows.map(([id, at, source, address, payload, deviceKey, code, reason]) => ({
+    return rows.map(([id, at, source, address, payload, deviceKey, code, reason, repeats, lastAt]) => ({
       id,
       at,
       raw: { source, address, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength) },
       deviceKey: deviceKey ?? undefined,
       code,
       reason,
+      repeats,
+      lastAt: lastAt ?? at,
     }));
   }
 
@@ -203,22 +230,23 @@ class SqliteDeadLetterStore implements DeadLetterStore {
   private dropOldest(state: State): number {
     let dropped = 0;
     while (state.total > this.maxEntries || (state.bytes > this.maxBytes && state.total > 1)) {
-      const oldest = this.statements.removeOldest.get() as [string | null, number] | undefined;
+      const oldest = this.statements.removeOldest.get() as Removed | undefined;
       if (oldest === undefined) break;
-      this.forget(state, oldest[0], oldest[1]);
+      this.forget(state, oldest);
       dropped++;
     }
     state.dropped += dropped;
     return dropped;
   }
 
-  private forget(state: State, deviceKey: string | null, size: number): void {
+  private forget(state: State, [deviceKey, size, repeats]: Removed): void {
     if (deviceKey !== null) {
       this.statements.countDown.run(deviceKey);
       this.statements.deleteZeroCount.run(deviceKey);
     }
     state.total--;
     state.bytes -= size;
+    state.repeats -= repeats;
   }
 
   private readState(): State {
@@ -226,7 +254,7 @@ class SqliteDeadLetterStore implements DeadLetterStore {
   }
 
   private writeState(state: State): void {
-    this.statements.writeState.run(state.nextId, state.total, state.bytes, state.dropped);
+    this.statements.writeState.run(state.nextId, state.total, state.bytes, state.dropped, state.repeats);
   }
 
   private reportDropped(dropped: number): void {
@@ -250,6 +278,8 @@ class SqliteDeadLetterStore implements DeadLetterStore {
   }
 }
 
+type Removed = [deviceKey: string | null, size: number, repeats: number];
+
 interface NewEntry {
   at: string;
   source: RawMessage['source'];
@@ -259,23 +289,75 @@ interface NewEntry {
   code: string;
   reason: string;
   size: number;
+  fingerprint: Buffer;
+}
+
+function rowOf(entry: NewDeadLetter): NewEntry {
+  const { raw } = entry;
+  const payload = Buffer.from(raw.payload.buffer, raw.payload.byteOffset, raw.payload.byteLength);
+  return {
+    at: entry.at ?? new Date().toISOString(),
+    source: raw.source,
+    address: raw.address,
+    payload,
+    deviceKey: entry.deviceKey ?? null,
+    code: entry.code,
+    reason: entry.reason,
+    size: payload.byteLength + Buffer.byteLength(raw.address) + Buffer.byteLength(entry.reason),
+    fingerprint: fingerprintOf(raw.source, raw.address, payload),
+  };
+}
+
+/** 16 bytes of SHA-256 over source, address and payload, each length-prefixed so no two messages share an input. */
+function fingerprintOf(source: string, address: string, payload: Buffer): Buffer {
+  const hash = createHash('sha256');
+  for (const part of [Buffer.from(source), Buffer.from(address), payload]) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(part.byteLength);
+    hash.update(length).update(part);
+  }
+  return hash.digest().subarray(0, 16);
+}
+
+/** Files of format 1 (before repeats were counted) get the new columns; identical entries are kept as they are. */
+function upgradeFromFormat1(db: Database.Database): void {
+  db.transaction(() => {
+    if (db.pragma('user_version', { simple: true }) !== 1) return;
+    db.exec(`ALTER TABLE dead_letters ADD COLUMN fingerprint BLOB;
+             ALTER TABLE dead_letters ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE dead_letters ADD COLUMN last_at TEXT;
+             ALTER TABLE state ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`);
+    const rows = db.prepare('SELECT id, source, address, payload FROM dead_letters').raw().all() as [number, string, string, Buffer][];
+    const setFingerprint = db.prepare('UPDATE dead_letters SET fingerprint = ? WHERE id = ?');
+    const seen = new Set<string>();
+    for (const [id, source, address, payload] of rows) {
+      const fingerprint = fingerprintOf(source, address, payload);
+      const key = fingerprint.toString('hex');
+      // A redelivery stored twice by format 1 keeps its copies; only the first carries the fingerprint index.
+      setFingerprint.run(seen.has(key) ? Buffer.concat([fingerprint, Buffer.from(String(id))]) : fingerprint, id);
+      seen.add(key);
+    }
+    db.exec('CREATE UNIQUE INDEX dead_letters_by_fingerprint ON dead_letters (fingerprint)');
+    db.pragma(`user_version = ${formatVersion}`);
+  }).immediate();
 }
 
 function prepare(db: Database.Database) {
-  const columns = 'id, at, source, address, payload, device_key, code, reason';
+  const columns = 'id, at, source, address, payload, device_key, code, reason, repeats, last_at';
   return {
-    readState: db.prepare('SELECT next_id AS nextId, total, bytes, dropped FROM state WHERE k = 1'),
-    writeState: db.prepare('UPDATE state SET next_id = ?, total = ?, bytes = ?, dropped = ? WHERE k = 1'),
+    readState: db.prepare('SELECT next_id AS nextId, total, bytes, dropped, repeats FROM state WHERE k = 1'),
+    writeState: db.prepare('UPDATE state SET next_id = ?, total = ?, bytes = ?, dropped = ?, repeats = ? WHERE k = 1'),
     insert: db.prepare(
-      'INSERT INTO dead_letters (id, at, source, address, payload, device_key, code, reason, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO dead_letters (id, at, source, address, payload, device_key, code, reason, size, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
+    countRepeat: db.prepare('UPDATE dead_letters SET repeats = repeats + 1, last_at = ? WHERE fingerprint = ?'),
     countUp: db.prepare('INSERT INTO device_counts (device_key, count) VALUES (?, 1) ON CONFLICT (device_key) DO UPDATE SET count = count + 1'),
     countDown: db.prepare('UPDATE device_counts SET count = count - 1 WHERE device_key = ?'),
     deleteZeroCount: db.prepare('DELETE FROM device_counts WHERE device_key = ? AND count <= 0'),
     removeOldest: db
-      .prepare('DELETE FROM dead_letters WHERE id = (SELECT min(id) FROM dead_letters) RETURNING device_key, size')
+      .prepare('DELETE FROM dead_letters WHERE id = (SELECT min(id) FROM dead_letters) RETURNING device_key, size, repeats')
       .raw(),
-    removeByIds: db.prepare('DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?)) RETURNING device_key, size').raw(),
+    removeByIds: db.prepare('DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?)) RETURNING device_key, size, repeats').raw(),
     list: db.prepare(`SELECT ${columns} FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?`).raw(),
     listByDevice: db.prepare(`SELECT ${columns} FROM dead_letters WHERE device_key = ? AND id > ? ORDER BY id LIMIT ?`).raw(),
     deviceCounts: db.prepare('SELECT device_key, count FROM device_counts ORDER BY device_key').raw(),

@@ -1,21 +1,18 @@
-import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip } from 'node:zlib';
+import { constants as zlibConstants } from 'node:zlib';
 import type { Logger } from 'pino';
-import { INGEST_PATH, type IngestResult, ingestResponse, type SensorRecord } from '../../../standards/src/index.js';
-import type { QueuedRecord, RecordQueue } from '../core/queue.js';
-import {
-  type BackoffPolicy,
-  defaultBackoffPolicy,
-  parseRetryAfter,
-  type RandomSource,
-  retryDelay,
-  unauthorizedDelay,
-} from './backoff.js';
+import { INGEST_PATH, type SensorRecord } from '../../../standards/src/index.js';
+import type { RecordQueue } from '../core/queue.js';
+import { type BackoffPolicy, defaultBackoffPolicy, type RandomSource } from './backoff.js';
+import { type Batch, batchBuilder } from './batch.js';
+import { CloudLink, type ForwarderStatus } from './cloud-link.js';
+import { describeError, tallyOutcomes } from './outcomes.js';
+import { type PostTarget, postBatch } from './post-batch.js';
+import { SendWindow, Wakeup } from './scheduler.js';
 
-const gzipAsync = promisify(gzip);
+export type { ForwarderStatus } from './cloud-link.js';
 
 export interface ForwarderOptions {
-  queue: RecordQueue;
+  queue: Pick<RecordQueue, 'peekJson' | 'acknowledge'>;
   /** Base URL of the cloud, e.g. https://cloud.example.dk; the request goes to {cloudUrl}/api/v1/ingest. */
   cloudUrl: string;
   /** Gateway token, sent as a bearer token. Never logged. */
@@ -48,11 +45,7 @@ export interface ForwarderOptions {
   random?: RandomSource;
 }
 
-export type ForwarderStatus = 'stopped' | 'connecting' | 'connected' | 'backoff' | 'unauthorized';
-
 export interface ForwarderState {
-  /** connecting: started, no answer yet; connected: the last request was answered; backoff: waiting after a failure;
-   *  unauthorized: the cloud refused the token (401/403), retried slowly. */
   status: ForwarderStatus;
   connected: boolean;
   lastSuccessAt: string | undefined;
@@ -84,334 +77,173 @@ export interface Forwarder {
   state(): ForwarderState;
 }
 
-interface Batch {
-  items: QueuedRecord[];
-  body: Buffer;
-  jsonBytes: number;
-}
-
-type WakeReason = 'notify' | 'completion' | 'stop';
-
 /**
  * The forwarder (DESIGN.md §1): queue → batched, gzip JSON → POST /api/v1/ingest. A record leaves
  * the queue only when the cloud answered for its id (stored, duplicate, or rejected and handed to
  * onRejected); anything else is kept and sent again, so delivery is at least once and the cloud's
  * dedup on the id makes the store exactly once.
+ *
+ * This module schedules: when to read the next batch (linger, in-flight limit, backoff) and what
+ * an answer does to the queue. Batch bodies: batch.ts; the answer's outcomes: outcomes.ts; the
+ * cloud's health and backoff: cloud-link.ts; the HTTP exchange: post-batch.ts.
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  const { queue, gatewayId, batchSize, lingerMs, onRejected } = options;
+  const { queue, batchSize, lingerMs, onRejected } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be a positive integer');
-  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const idlePollMs = options.idlePollMs ?? 5_000;
-  const gzipOptions = { level: options.gzipLevel ?? zlibConstants.Z_BEST_SPEED, memLevel: 9 };
-  const policy: BackoffPolicy = { ...defaultBackoffPolicy, ...options.backoff };
-  const random = options.random ?? Math.random;
-  const fetchImpl = options.fetchImpl ?? globalThis.fetch;
   const logger = options.logger.child({ component: 'forwarder' });
-  const url = new URL(INGEST_PATH.slice(1), options.cloudUrl.endsWith('/') ? options.cloudUrl : `${options.cloudUrl}/`).href;
-  const headers = {
-    authorization: `Bearer ${options.token}`,
-    'content-type': 'application/json',
-    'content-encoding': 'gzip',
-    accept: 'application/json',
+  const redact = (text: string) => (options.token.length > 0 ? text.split(options.token).join('[redacted]') : text);
+  const link = new CloudLink(batchSize, { ...defaultBackoffPolicy, ...options.backoff }, options.random ?? Math.random, logger, redact);
+  const build = batchBuilder({
+    gatewayId: options.gatewayId,
+    maxBatchBytes: options.maxBatchBytes ?? 4 * 1024 * 1024,
+    gzipLevel: options.gzipLevel ?? zlibConstants.Z_BEST_SPEED,
+  });
+  const target: PostTarget = {
+    url: new URL(INGEST_PATH.slice(1), options.cloudUrl.endsWith('/') ? options.cloudUrl : `${options.cloudUrl}/`).href,
+    headers: {
+      authorization: `Bearer ${options.token}`,
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      accept: 'application/json',
+    },
+    fetchImpl: options.fetchImpl ?? globalThis.fetch,
   };
-  const bodyPrefix = `{"gatewayId":${JSON.stringify(gatewayId)},"records":[`;
 
+  const window = new SendWindow();
+  const wakeup = new Wakeup();
+  const inFlight = new Set<Promise<void>>();
+  const controllers = new Set<AbortController>();
   let running = false;
   let stopping = false;
   let loop: Promise<void> | undefined;
-  let status: ForwarderStatus = 'stopped';
-  let lastSuccessAt: string | undefined;
-  let lastError: string | undefined;
   let storedRecords = 0;
   let duplicateRecords = 0;
   let rejectedRecords = 0;
   let requests = 0;
-  let consecutiveFailures = 0;
-  let nextAttemptAtMs = 0;
-  let batchLimit = batchSize;
-  let successesSinceShrink = 0;
   /** When records were first seen waiting for a batch to fill (the linger clock). */
   let pendingSince: number | undefined;
-  /** Requests on the wire, each with the highest seq of its batch. */
-  const inFlight = new Map<Promise<void>, number>();
-  const inFlightSeqs = new Set<number>();
-  /**
-   * A finished request left records unacknowledged below the ones still in flight, so the next
-   * batch must be chosen from the oldest record again instead of after the last one sent.
-   */
-  let rewind = false;
-  const controllers = new Set<AbortController>();
-  let waiter: { on: ReadonlySet<WakeReason>; wake: () => void } | undefined;
-
-  function wake(reason: WakeReason): void {
-    if (waiter && waiter.on.has(reason)) waiter.wake();
-  }
-
-  /** Waits for `ms` (undefined: no timeout) or one of the reasons; stop always wakes. Only the loop waits. */
-  function waitFor(ms: number | undefined, ...reasons: WakeReason[]): Promise<void> {
-    if (stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, Math.max(0, ms));
-      function done(): void {
-        if (timer !== undefined) clearTimeout(timer);
-        waiter = undefined;
-        resolve();
-      }
-      waiter = { on: new Set<WakeReason>([...reasons, 'stop']), wake: done };
-    });
-  }
-
-  function redact(text: string): string {
-    return options.token.length > 0 ? text.split(options.token).join('[redacted]') : text;
-  }
 
   async function run(): Promise<void> {
     while (!stopping) {
       const now = Date.now();
-      if (nextAttemptAtMs > now) {
-        await waitFor(nextAttemptAtMs - now);
+      if (link.nextAttemptAtMs > now) {
+        await wakeup.waitFor(link.nextAttemptAtMs - now);
         continue;
       }
-      if (inFlight.size >= (consecutiveFailures > 0 ? 1 : maxInFlight)) {
-        await waitFor(undefined, 'completion');
+      if (window.requestCount >= link.allowedInFlight(maxInFlight)) {
+        await wakeup.waitFor(undefined, 'completion');
         continue;
       }
-      let fresh: QueuedRecord[];
+      let fresh;
       try {
-        fresh = nextCandidates();
+        fresh = window.next(queue, link.batchLimit);
       } catch (error) {
-        failure(`queue: ${describe(error)}`, undefined);
+        link.failure(`queue: ${describeError(error)}`, undefined);
         continue;
       }
       if (fresh.length === 0) {
         pendingSince = undefined;
-        await waitFor(inFlight.size > 0 ? undefined : idlePollMs, 'notify', 'completion');
+        await wakeup.waitFor(window.requestCount > 0 ? undefined : idlePollMs, 'notify', 'completion');
         continue;
       }
-      if (fresh.length < batchLimit && lingerMs > 0) {
+      if (fresh.length < link.batchLimit && lingerMs > 0) {
         pendingSince ??= now;
         const deadline = pendingSince + lingerMs;
         if (now < deadline) {
-          await waitFor(deadline - now, 'notify', 'completion');
+          await wakeup.waitFor(deadline - now, 'notify', 'completion');
           continue;
         }
       }
       pendingSince = undefined;
-      const chosen = fresh.length > batchLimit ? fresh.slice(0, batchLimit) : fresh;
       let batch: Batch;
       try {
-        batch = await prepare(chosen);
+        batch = await build(fresh);
       } catch (error) {
-        for (const item of chosen) inFlightSeqs.delete(item.seq);
-        failure(`could not prepare a batch: ${describe(error)}`, undefined);
+        link.failure(`could not prepare a batch: ${describeError(error)}`, undefined);
         continue;
       }
-      if (stopping) {
-        for (const item of batch.items) inFlightSeqs.delete(item.seq);
-        break;
-      }
-      const request = send(batch).finally(() => {
+      if (stopping) break;
+      const request: Promise<void> = send(batch).finally(() => {
         inFlight.delete(request);
-        wake('completion');
+        wakeup.wake('completion');
       });
-      inFlight.set(request, batch.items[batch.items.length - 1]!.seq);
+      inFlight.add(request);
     }
-    await Promise.allSettled([...inFlight.keys()]);
-  }
-
-  /**
-   * Up to batchLimit queued records not in flight, oldest first. While requests are in flight the
-   * queue is read after the newest record sent (every older unacknowledged record is then in
-   * flight); after a request that left records behind, from the oldest again.
-   */
-  function nextCandidates(): QueuedRecord[] {
-    if (inFlightSeqs.size === 0) {
-      rewind = false;
-      return queue.peek(batchLimit);
-    }
-    if (rewind) {
-      return queue.peek(inFlightSeqs.size + batchLimit).filter((item) => !inFlightSeqs.has(item.seq)).slice(0, batchLimit);
-    }
-    return queue.peek(batchLimit, Math.max(...inFlight.values()));
-  }
-
-  /** Serialises each record once, cuts the batch at maxBatchBytes, gzips; marks the records in flight. */
-  async function prepare(candidates: QueuedRecord[]): Promise<Batch> {
-    const parts: string[] = [];
-    const items: QueuedRecord[] = [];
-    let jsonBytes = bodyPrefix.length + 2;
-    for (const item of candidates) {
-      const json = JSON.stringify(item.record);
-      const bytes = Buffer.byteLength(json) + 1;
-      if (items.length > 0 && jsonBytes + bytes > maxBatchBytes) break;
-      parts.push(json);
-      items.push(item);
-      jsonBytes += bytes;
-    }
-    for (const item of items) inFlightSeqs.add(item.seq);
-    try {
-      const body = await gzipAsync(`${bodyPrefix}${parts.join(',')}]}`, gzipOptions);
-      return { items, body, jsonBytes };
-    } catch (error) {
-      for (const item of items) inFlightSeqs.delete(item.seq);
-      throw error;
-    }
+    await Promise.allSettled([...inFlight]);
   }
 
   async function send(batch: Batch): Promise<void> {
     const controller = new AbortController();
     controllers.add(controller);
+    window.open(controller, batch.seqs);
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${requestTimeoutMs} ms`)), requestTimeoutMs);
     requests++;
     let fullyAcknowledged = false;
     try {
-      const response = await fetchImpl(url, { method: 'POST', headers, body: batch.body, signal: controller.signal });
-      if (response.ok) {
-        const parsed = ingestResponse.safeParse(await response.json());
-        if (!parsed.success) {
-          failure(`invalid answer from the cloud: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`, undefined);
-        } else {
-          fullyAcknowledged = applyOutcomes(batch, parsed.data.results);
-        }
-        return;
-      }
-      const detail = await response.text().then((text) => text.slice(0, 200), () => '');
-      if (response.status === 401 || response.status === 403) {
-        unauthorized(response.status, detail);
-      } else if (response.status === 413) {
-        tooLarge(batch);
-      } else {
-        failure(`HTTP ${response.status}${detail ? `: ${detail}` : ''}`, parseRetryAfter(response.headers.get('retry-after'), Date.now()));
+      const answer = await postBatch(target, batch.body, controller.signal);
+      switch (answer.kind) {
+        case 'answered':
+          fullyAcknowledged = applyAnswer(batch, answer.results);
+          break;
+        case 'unauthorized':
+          link.unauthorized(answer.httpStatus, answer.detail);
+          break;
+        case 'too-large':
+          link.tooLarge(batch.ids.length, batch.jsonBytes, batch.ids[0]);
+          break;
+        case 'failed':
+          link.failure(answer.reason, answer.retryAfterMs);
+          break;
       }
     } catch (error) {
       if (stopping && controller.signal.aborted) {
-        lastError = 'request abandoned at stop; its records stay queued';
-        logger.info({ records: batch.items.length }, lastError);
+        link.lastError = 'request abandoned at stop; its records stay queued';
+        logger.info({ records: batch.ids.length }, link.lastError);
       } else {
-        failure(`request failed: ${describe(error)}`, undefined);
+        link.failure(`request failed: ${describeError(error)}`, undefined);
       }
     } finally {
       clearTimeout(timer);
       controllers.delete(controller);
-      for (const item of batch.items) inFlightSeqs.delete(item.seq);
-      if (!fullyAcknowledged) rewind = true;
+      window.close(controller, batch.seqs, fullyAcknowledged);
     }
   }
 
-  /** Applies the answer's outcomes; true when every record of the batch left the queue. */
-  function applyOutcomes(batch: Batch, results: readonly IngestResult[]): boolean {
-    const waiting = new Map<string, QueuedRecord>();
-    for (const item of batch.items) waiting.set(item.record.id, item);
-    const acknowledged: string[] = [];
-    let stored = 0;
-    let duplicates = 0;
-    let rejected = 0;
-    let unknown = 0;
-    let handOffFailed = 0;
-    for (const result of results) {
-      const item = waiting.get(result.id);
-      if (!item) {
-        unknown++;
-        continue;
-      }
-      waiting.delete(result.id);
-      if (result.outcome === 'stored') stored++;
-      else if (result.outcome === 'duplicate') duplicates++;
-      else {
-        const reason = result.reason ?? 'rejected by the cloud (no reason given)';
-        try {
-          onRejected(item.record, reason);
-        } catch (error) {
-          handOffFailed++;
-          logger.error({ recordId: item.record.id, err: redact(describe(error)) }, 'could not hand a rejected record over; it stays queued');
-          continue;
-        }
-        rejected++;
-        logger.warn({ recordId: item.record.id, deviceId: item.record.deviceId, reason }, 'cloud rejected a record');
-      }
-      acknowledged.push(result.id);
-    }
+  function readQueued(seq: number): SensorRecord | undefined {
+    const [item] = queue.peekJson(1, seq - 1);
+    return item?.seq === seq ? (JSON.parse(item.json) as SensorRecord) : undefined;
+  }
+
+  /** Acknowledges what the answer settled; true when every record of the batch left the queue. */
+  function applyAnswer(batch: Batch, results: Parameters<typeof tallyOutcomes>[1]): boolean {
+    const tally = tallyOutcomes(batch, results, { read: readQueued, onRejected }, logger, redact);
     try {
-      if (acknowledged.length > 0) queue.acknowledge(acknowledged);
+      if (tally.acknowledged.length > 0) queue.acknowledge(tally.acknowledged);
     } catch (error) {
-      failure(`queue: could not acknowledge ${acknowledged.length} records: ${describe(error)}`, undefined);
+      link.failure(`queue: could not acknowledge ${tally.acknowledged.length} records: ${describeError(error)}`, undefined);
       return false;
     }
-    storedRecords += stored;
-    duplicateRecords += duplicates;
-    rejectedRecords += rejected;
-    if (unknown > 0) logger.warn({ unknown }, 'cloud answered for ids that were not in the request; ignored');
-    logger.debug({ records: batch.items.length, stored, duplicates, rejected, jsonBytes: batch.jsonBytes, gzipBytes: batch.body.length }, 'batch sent');
-    const missing = waiting.size;
-    if (missing > 0 || handOffFailed > 0) {
+    storedRecords += tally.stored;
+    duplicateRecords += tally.duplicates;
+    rejectedRecords += tally.rejected;
+    if (tally.unknown > 0) logger.warn({ unknown: tally.unknown }, 'cloud answered for ids that were not in the request; ignored');
+    logger.debug(
+      { records: batch.ids.length, stored: tally.stored, duplicates: tally.duplicates, rejected: tally.rejected, jsonBytes: batch.jsonBytes, gzipBytes: batch.body.length },
+      'batch sent',
+    );
+    if (tally.missing > 0 || tally.handOffFailed > 0) {
       const problems = [
-        missing > 0 ? `${missing} of ${batch.items.length} records had no outcome in the answer` : '',
-        handOffFailed > 0 ? `${handOffFailed} rejected records could not be handed over` : '',
+        tally.missing > 0 ? `${tally.missing} of ${batch.ids.length} records had no outcome in the answer` : '',
+        tally.handOffFailed > 0 ? `${tally.handOffFailed} rejected records could not be handed over` : '',
       ].filter(Boolean);
-      failure(`${problems.join('; ')}; kept for retry`, undefined);
+      link.failure(`${problems.join('; ')}; kept for retry`, undefined);
       return false;
     }
-    success();
+    link.success();
     return true;
-  }
-
-  function success(): void {
-    if (consecutiveFailures > 0) logger.info({ afterFailures: consecutiveFailures }, 'cloud reachable again');
-    status = 'connected';
-    consecutiveFailures = 0;
-    nextAttemptAtMs = 0;
-    lastSuccessAt = new Date().toISOString();
-    if (batchLimit < batchSize && ++successesSinceShrink >= 20) {
-      batchLimit = Math.min(batchSize, batchLimit * 2);
-      successesSinceShrink = 0;
-    }
-  }
-
-  function failure(reason: string, retryAfterMs: number | undefined): void {
-    consecutiveFailures++;
-    lastError = redact(reason);
-    const delay = retryDelay(consecutiveFailures, retryAfterMs, policy, random);
-    nextAttemptAtMs = Math.max(nextAttemptAtMs, Date.now() + delay);
-    status = 'backoff';
-    const fields = { consecutiveFailures, retryInMs: delay, error: lastError };
-    if (consecutiveFailures === 10) logger.error({ ...fields, alarm: 'cloud-unreachable' }, 'cloud unreachable; records are kept in the queue');
-    else logger.warn(fields, 'sending to the cloud failed; will retry');
-  }
-
-  function unauthorized(httpStatus: number, detail: string): void {
-    consecutiveFailures++;
-    status = 'unauthorized';
-    lastError = redact(`HTTP ${httpStatus}: the cloud refused the gateway token${detail ? ` (${detail})` : ''}`);
-    const delay = unauthorizedDelay(policy, random);
-    nextAttemptAtMs = Math.max(nextAttemptAtMs, Date.now() + delay);
-    logger.error(
-      { alarm: 'cloud-unauthorized', httpStatus, consecutiveFailures, retryInMs: delay, error: lastError },
-      'the cloud refused the gateway token; check cloud.token; records are kept in the queue',
-    );
-  }
-
-  /**
-   * 413: send smaller batches from now on (the records are read again from the queue). A record
-   * refused even alone is kept, not dropped: records are small (the standards bound every field),
-   * so that means a body limit set too low between gateway and cloud; retried with backoff, alarmed.
-   */
-  function tooLarge(batch: Batch): void {
-    if (batch.items.length > 1) {
-      batchLimit = Math.max(1, Math.min(batchLimit, Math.floor(batch.items.length / 2)));
-      successesSinceShrink = 0;
-      logger.warn({ records: batch.items.length, jsonBytes: batch.jsonBytes, batchLimit }, 'cloud answered 413; splitting the batch');
-      return;
-    }
-    batchLimit = 1;
-    successesSinceShrink = 0;
-    failure(`HTTP 413 for a single record (${batch.jsonBytes} bytes of JSON); the body size limit on the way to the cloud is too low`, undefined);
-    logger.error(
-      { alarm: 'cloud-body-limit', jsonBytes: batch.jsonBytes, recordId: batch.items[0]?.record.id },
-      'the cloud refuses a single record as too large; records are kept in the queue',
-    );
   }
 
   return {
@@ -419,16 +251,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (running) return;
       running = true;
       stopping = false;
-      status = 'connecting';
+      wakeup.reset();
+      link.status = 'connecting';
       loop = run().catch((error: unknown) => {
-        logger.error({ err: redact(describe(error)) }, 'forwarder loop failed');
+        logger.error({ err: redact(describeError(error)) }, 'forwarder loop failed');
       });
     },
 
     async stop({ timeoutMs }: { timeoutMs?: number } = {}) {
       if (!running) return;
       stopping = true;
-      wake('stop');
+      wakeup.wake('stop');
       const timer =
         timeoutMs === undefined
           ? undefined
@@ -440,37 +273,30 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       } finally {
         if (timer !== undefined) clearTimeout(timer);
         running = false;
-        status = 'stopped';
+        link.status = 'stopped';
       }
     },
 
     notify() {
-      wake('notify');
+      wakeup.wake('notify');
     },
 
     state() {
       return {
-        status,
-        connected: status === 'connected',
-        lastSuccessAt,
-        lastError,
+        status: link.status,
+        connected: link.status === 'connected',
+        lastSuccessAt: link.lastSuccessAt,
+        lastError: link.lastError,
         sentRecords: storedRecords + duplicateRecords,
         storedRecords,
         duplicateRecords,
         rejectedRecords,
         requests,
-        consecutiveFailures,
-        nextAttemptAt: nextAttemptAtMs > Date.now() ? new Date(nextAttemptAtMs).toISOString() : undefined,
-        inFlightRecords: inFlightSeqs.size,
-        batchLimit,
+        consecutiveFailures: link.consecutiveFailures,
+        nextAttemptAt: link.nextAttemptAtMs > Date.now() ? new Date(link.nextAttemptAtMs).toISOString() : undefined,
+        inFlightRecords: window.recordCount,
+        batchLimit: link.batchLimit,
       };
     },
   };
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  const causeText = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
-  return causeText && !error.message.includes(causeText) ? `${error.message} (${causeText})` : error.message;
 }

@@ -1,7 +1,7 @@
 import { connect, type DoneCallback, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { IngestSource, RawMessage, Uplink, UplinkSink } from '../core/uplink.js';
-import type { DeviceEvent, EnvelopeParser, EnvelopeResult } from './envelope.js';
+import type { DeviceEvent, EnvelopeParser, EnvelopeResult, Uplink } from '../../../firmware-profiles/src/index.js';
+import type { IngestSource, RawMessage, UplinkSink } from '../core/uplink.js';
 
 /** How to reach one upstream broker (a network server's MQTT integration). */
 export interface UpstreamOptions {
@@ -20,6 +20,8 @@ export interface UpstreamOptions {
   /** Device health (battery, margin) and joins; awaited before the message is acknowledged. */
   onDeviceEvent?: (event: DeviceEvent) => void | Promise<void>;
   keepaliveS?: number;
+  /** Messages handed on and not yet acknowledged, at most (default 1000); beyond it the client reads no further. */
+  maxInFlight?: number;
   /** Reconnect backoff: doubles from initialMs to maxMs, ±20 % jitter. */
   reconnect?: { initialMs?: number; maxMs?: number };
   /** Makes the MQTT client; tests pass one that keeps a handle on it. */
@@ -47,13 +49,16 @@ export interface UpstreamCounters {
  * client id), QoS 1 subscriptions made again whenever the broker has no session for us, reconnect
  * with backoff.
  *
- * Acknowledgement: MQTT.js sends the PUBACK of a QoS 1 message when `handleMessage`'s callback is
- * called, and hands over the next packet of the connection only then; `customHandleAcks` is only
- * consulted for MQTT 5 (for 3.1.1 MQTT.js acks at once). So handleMessage is the hook: one
- * message at a time, in order, acknowledged only after sink.accept/reject resolved (the message is
- * durable) and only on the connection it arrived on. A message not acknowledged stays in the
- * broker session and comes again on the next connection; after a sink failure the connection is
- * closed so that happens (with backoff).
+ * Acknowledgement: a QoS 1 message is acknowledged (PUBACK) only after sink.accept/reject resolved
+ * (the message is durable), only on the connection it arrived on, and in the order the messages
+ * arrived (MQTT 3.1.1 §4.6). MQTT.js reads the connection's next packet only once `handleMessage`'s
+ * callback was called, and sends the PUBACK from that callback; one message at a time would make
+ * every message its own fsync'd commit. So the callback is called at once with an error (MQTT.js
+ * then sends nothing and reads on), the messages that arrive meanwhile (up to maxInFlight) are
+ * handed on together, and the pipeline commits them in one transaction; each PUBACK is sent by us
+ * once it and every message before it are settled. A message not acknowledged stays in the broker
+ * session and comes again on the next connection; after a sink failure the connection is closed so
+ * that happens (with backoff).
  */
 export class MqttUpstreamSource implements IngestSource {
   readonly name: string;
@@ -61,11 +66,14 @@ export class MqttUpstreamSource implements IngestSource {
   private readonly log: Logger;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxInFlight: number;
   private delayMs: number;
   private client: MqttClient | undefined;
   private sink: UplinkSink | undefined;
-  /** Messages are handed on one after another, across connections too. */
-  private tail: Promise<void> = Promise.resolve();
+  /** Messages handed on and not yet acknowledged or given up, in arrival order (across connections). */
+  private inFlight: InFlight[] = [];
+  /** MQTT.js packet pumps waiting for room in `inFlight` (at most one per connection). */
+  private waitingPumps: (() => void)[] = [];
   /** Counts CONNACKs: a message is acknowledged only on the connection it came on. */
   private connection = 0;
   private failedConnection = -1;
@@ -82,6 +90,7 @@ export class MqttUpstreamSource implements IngestSource {
     this.initialDelayMs = options.reconnect?.initialMs ?? 1000;
     this.maxDelayMs = Math.max(this.initialDelayMs, options.reconnect?.maxMs ?? 60_000);
     this.delayMs = this.initialDelayMs;
+    this.maxInFlight = options.maxInFlight ?? 1000;
   }
 
   async start(sink: UplinkSink): Promise<void> {
@@ -104,10 +113,10 @@ export class MqttUpstreamSource implements IngestSource {
       resubscribe: false,
     });
     this.client = client;
-    client.handleMessage = (packet, done) => this.enqueue(packet, done);
+    client.handleMessage = (packet, done) => this.take(packet, done);
     // MQTT.js restarts its keepalive timer only on acks and PINGRESP. During a long backlog the
-    // PINGRESP queues behind PUBLISH packets we take one at a time, and the client would drop a
-    // healthy connection every keepalive × 1.5. A PUBLISH arriving proves the link is alive.
+    // PINGRESP queues behind PUBLISH packets that wait for the pipeline, and the client would drop
+    // a healthy connection every keepalive × 1.5. A PUBLISH arriving proves the link is alive.
     client.on('packetreceive', (packet) => {
       if (packet.cmd === 'publish') client.reschedulePing(true);
     });
@@ -129,10 +138,10 @@ export class MqttUpstreamSource implements IngestSource {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    // Messages arriving from now on stay unacknowledged in the broker session; the one being
-    // handed on finishes and is acknowledged.
+    // Messages arriving from now on stay unacknowledged in the broker session; those being
+    // handed on finish and are acknowledged.
     this.stopping = true;
-    await this.tail;
+    await Promise.all(this.inFlight.map((entry) => entry.settled));
     await client.endAsync();
     this.client = undefined;
     this.detail = 'stopped';
@@ -171,24 +180,52 @@ export class MqttUpstreamSource implements IngestSource {
     return Math.round(delay * (0.8 + Math.random() * 0.4));
   }
 
-  /** Called by MQTT.js per PUBLISH; calling `done()` sends the PUBACK, `done(error)` withholds it. */
-  private enqueue(packet: IPublishPacket, done: DoneCallback): void {
+  /**
+   * Called by MQTT.js per PUBLISH. `done(error)` makes MQTT.js read on without a PUBACK; it is
+   * called at once while fewer than maxInFlight messages are unsettled, else once room is made.
+   */
+  private take(packet: IPublishPacket, done: DoneCallback): void {
+    const readOn = () => done(ackedSeparately);
     const connection = this.connection;
-    this.tail = this.tail.then(async () => {
-      if (await this.handOn(packet, connection)) done();
-      else {
-        this.counters.unacknowledged++;
-        done(new Error('not acknowledged; the broker will redeliver'));
-      }
+    if (!this.sink || this.stopping || this.failedConnection === connection || !this.isCurrent(connection)) {
+      // A message of a connection that is gone or failed comes again on the next one.
+      this.counters.unacknowledged++;
+      readOn();
+      return;
+    }
+    const entry: InFlight = { messageId: packet.messageId, connection, durable: undefined, settled: Promise.resolve() };
+    entry.settled = this.handOn(packet, connection).then((durable) => {
+      entry.durable = durable;
+      this.acknowledgeSettled();
     });
+    this.inFlight.push(entry);
+    if (this.inFlight.length < this.maxInFlight) readOn();
+    else this.waitingPumps.push(readOn);
   }
 
-  /** True when the message is durable downstream and may be acknowledged on its connection. */
+  /** PUBACKs, in arrival order, for the settled messages at the head of the window. */
+  private acknowledgeSettled(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.durable !== undefined) {
+      const entry = this.inFlight.shift()!;
+      const acknowledge = entry.durable && this.failedConnection !== entry.connection && this.isCurrent(entry.connection);
+      if (!acknowledge) this.counters.unacknowledged++;
+      // A QoS 0 message (a publisher's choice) has no id and gets no PUBACK.
+      else if (entry.messageId !== undefined) sendPuback(this.client!, entry.messageId);
+    }
+    if (this.inFlight.length < this.maxInFlight) {
+      const pumps = this.waitingPumps;
+      this.waitingPumps = [];
+      for (const readOn of pumps) readOn();
+    }
+  }
+
+  private isCurrent(connection: number): boolean {
+    return connection === this.connection && this.client?.connected === true;
+  }
+
+  /** True when the message is durable downstream; false when it must stay with the broker. */
   private async handOn(packet: IPublishPacket, connection: number): Promise<boolean> {
-    const sink = this.sink;
-    // A message of a connection that is gone or failed comes again on the next one.
-    const current = () => connection === this.connection && this.client?.connected === true;
-    if (!sink || this.stopping || this.failedConnection === connection || !current()) return false;
+    const sink = this.sink!;
     const topic = packet.topic.toString();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const raw: RawMessage = { source: this.protocol.source, address: topic, payload };
@@ -206,15 +243,18 @@ export class MqttUpstreamSource implements IngestSource {
         this.counters.deviceEvents++;
         await this.deviceEvent(result.event);
       }
+      return true;
     } catch (error) {
-      // Not durable: keep it in the broker session. Redelivery needs a new connection.
-      this.failedConnection = connection;
-      this.detail = `sink failed, message left with the broker: ${(error as Error).message}`;
-      this.log.error({ topic, error: (error as Error).message }, 'sink failed; reconnecting for redelivery');
-      if (current()) this.client?.stream.destroy();
+      // Not durable: keep it (and, PUBACKs being in order, every later one) in the broker session.
+      // Redelivery needs a new connection.
+      if (this.failedConnection !== connection) {
+        this.failedConnection = connection;
+        this.detail = `sink failed, message left with the broker: ${(error as Error).message}`;
+        this.log.error({ topic, error: (error as Error).message }, 'sink failed; reconnecting for redelivery');
+        if (this.isCurrent(connection)) this.client?.stream.destroy();
+      }
       return false;
     }
-    return current();
   }
 
   private read(topic: string, payload: Uint8Array): EnvelopeResult {
@@ -233,6 +273,27 @@ export class MqttUpstreamSource implements IngestSource {
       this.log.warn({ deviceKey: event.deviceKey, kind: event.kind, error: (error as Error).message }, 'device event handler failed');
     }
   }
+}
+
+/** Passed to handleMessage's callback: MQTT.js then sends no PUBACK (we send it in order, later). */
+const ackedSeparately = new Error('acknowledged by the source once durable');
+
+interface InFlight {
+  messageId: number | undefined;
+  connection: number;
+  /** Undefined until handed on; then whether it may be acknowledged. */
+  durable: boolean | undefined;
+  settled: Promise<void>;
+}
+
+/**
+ * Sends a PUBACK through MQTT.js's own packet writer. `_sendPacket` is private API (stable across
+ * MQTT.js 4 and 5; test/integration/gateway/upstream.test.ts checks the PUBACKs on the wire).
+ * Only called while connected: disconnected, MQTT.js would queue the PUBACK for the next connection.
+ */
+function sendPuback(client: MqttClient, messageId: number): void {
+  const writer = client as unknown as { _sendPacket(packet: { cmd: 'puback'; messageId: number }): void };
+  writer._sendPacket({ cmd: 'puback', messageId });
 }
 
 /** The broker's address without credentials, for logs. */

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { buildRecords } from '../../../firmware-profiles/src/index.js';
-import { type SensorRecord, validateRecord } from '../../../standards/src/index.js';
-import type { DeadLetterStore } from '../core/dead-letter.js';
+import { recordsOfUplink, type Uplink } from '../../../firmware-profiles/src/index.js';
+import type { SensorRecord } from '../../../standards/src/index.js';
+import type { DeadLetterStore, NewDeadLetter } from '../core/dead-letter.js';
 import type { RecordQueue } from '../core/queue.js';
-import type { RawMessage, Uplink, UplinkSink } from '../core/uplink.js';
+import type { RawMessage, UplinkSink } from '../core/uplink.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import type { DeviceStatusBook } from '../status/device-status.js';
 import { GroupCommit } from './group-commit.js';
@@ -36,24 +36,26 @@ export interface PipelineOptions {
 export class Pipeline implements UplinkSink {
   readonly counters: PipelineCounters = { uplinks: 0, records: 0, deadLetters: 0, unknownDevices: 0 };
   private readonly commits: GroupCommit<SensorRecord>;
+  private readonly deadLetterCommits: GroupCommit<NewDeadLetter>;
 
   constructor(private readonly options: PipelineOptions) {
     this.commits = new GroupCommit((records) => {
       options.queue.append(records);
       options.onQueued();
     });
+    this.deadLetterCommits = new GroupCommit((entries) => options.deadLetters.addMany(entries));
   }
 
   async accept(uplink: Uplink, raw: RawMessage): Promise<void> {
     this.counters.uplinks++;
     const decoded = this.decode(uplink);
     if ('records' in decoded) await this.commit(decoded.records);
-    else this.deadLetter(raw, uplink.deviceKey, decoded.code, decoded.reason);
+    else await this.deadLetter(raw, uplink.deviceKey, decoded.code, decoded.reason);
   }
 
   async reject(raw: RawMessage, reason: string, deviceKey?: string): Promise<void> {
     this.counters.uplinks++;
-    this.deadLetter(raw, deviceKey, 'unreadable', reason);
+    await this.deadLetter(raw, deviceKey, 'unreadable', reason);
   }
 
   /** A reloaded configuration: later uplinks are decoded with its devices. */
@@ -75,40 +77,19 @@ export class Pipeline implements UplinkSink {
       this.counters.unknownDevices++;
       return { code: 'unknown-device', reason: `device ${uplink.deviceKey} is not configured on this gateway` };
     }
-    const fail = (code: string, reason: string) => {
-      devices.recordFailure(uplink.deviceKey, uplink.receivedAt, reason);
-      return { code, reason };
-    };
-    const receivedAtMs = Date.parse(uplink.receivedAt);
-    let outcome;
-    if (uplink.json !== undefined) outcome = device.profile.decodeJson({ json: uplink.json, receivedAtMs, params: device.params });
-    else if (uplink.bytes !== undefined && uplink.fPort !== undefined) {
-      outcome = device.profile.decode({ fPort: uplink.fPort, bytes: uplink.bytes, receivedAtMs, params: device.params });
-    } else {
-      return fail('no-payload', 'the uplink carries no application payload (fPort 0: MAC commands only)');
+    const decoded = recordsOfUplink(uplink, device, { kommune: this.options.kommune, gatewayId: this.options.gatewayId });
+    if (!decoded.ok) {
+      devices.recordFailure(uplink.deviceKey, uplink.receivedAt, decoded.reason);
+      return { code: decoded.code, reason: decoded.reason };
     }
-    if (!outcome.ok) return fail(outcome.code, outcome.reason);
-    const records = buildRecords(outcome.observations, outcome.undecoded, {
-      kommune: this.options.kommune,
-      deviceId: device.deviceId,
-      assetId: device.assetId,
-      gatewayId: this.options.gatewayId,
-      receivedAt: uplink.receivedAt,
-      radio: uplink.radio,
-      messageId: uplink.messageId,
-    });
-    for (const record of records) {
-      const validation = validateRecord(record);
-      if (!validation.ok) return fail('invalid-record', validation.reason);
-    }
-    devices.recordDecoded(uplink.deviceKey, uplink.receivedAt, records);
-    return { records };
+    devices.recordDecoded(uplink.deviceKey, uplink.receivedAt, decoded.records);
+    return { records: decoded.records };
   }
 
-  /** Keeps what could not be used, with its reason and raw bytes. */
-  deadLetter(raw: RawMessage, deviceKey: string | undefined, code: string, reason: string): void {
+  /** Keeps what could not be used, with its reason and raw bytes (grouped with others into one transaction); resolves once committed. */
+  deadLetter(raw: RawMessage, deviceKey: string | undefined, code: string, reason: string): Promise<void> {
     this.counters.deadLetters++;
-    this.options.deadLetters.add({ raw, deviceKey, code, reason });
     this.options.logger.debug({ deviceKey, code, reason, source: raw.source }, 'dead letter');
+    return this.deadLetterCommits.add([{ raw, deviceKey, code, reason }]);
   }
 }

@@ -1,6 +1,6 @@
+import type { EnvelopeParser } from '../../../firmware-profiles/src/index.js';
 import type { DeadLetterStore } from '../core/dead-letter.js';
 import type { RawMessage } from '../core/uplink.js';
-import type { EnvelopeParser } from '../ingest/envelope.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface ReplayResult {

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { pino, type Logger } from 'pino';
 import type { SensorRecord } from '../../../standards/src/index.js';
-import type { QueuedRecord, QueueStats, RecordQueue } from '../core/queue.js';
-import { decodeRecord, encodeRecord, isCanonicalUuid } from './record-codec.js';
+import type { QueuedRecord, QueueStats, RecordQueue, SerializedRecord } from '../core/queue.js';
+import { decodeRecord, encodeRecord, isCanonicalUuid, type JsonShape, jsonShape, recordJson } from './record-codec.js';
 import { assertPositiveInteger, ensureSchema, openSqliteFile, type SyncLevel, SyncSwitch } from './sqlite-file.js';
 
 export type QueueLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -87,7 +87,7 @@ class SqliteQueue implements RecordQueue {
   private readonly reclaimMinFreePages: number;
   private readonly sync: SyncSwitch;
   private readonly shapeIds = new Map<string, number>();
-  private readonly shapeKeys = new Map<number, readonly string[]>();
+  private readonly shapeKeys = new Map<number, JsonShape>();
   private alarmActive = false;
   private droppedThisCrossing = 0;
   private reclaimRetryAt = 0;
@@ -199,7 +199,20 @@ class SqliteQueue implements RecordQueue {
     const out: QueuedRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [seq, hexId, shape, body] = rows[i]!;
-      out[i] = { seq, record: decodeRecord(this.keysOf(shape), hexId, body) as SensorRecord };
+      out[i] = { seq, record: decodeRecord(this.shapeOf(shape).keys, hexId, body) as SensorRecord };
+    }
+    return out;
+  }
+
+  peekJson(limit: number, afterSeq = 0): SerializedRecord[] {
+    this.assertOpen();
+    if (!(limit >= 1)) return [];
+    const rows = this.statements.peek.all(afterSeq, Math.min(Math.floor(limit), maxPeek)) as PeekRow[];
+    const out: SerializedRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, hexId, shape, body] = rows[i]!;
+      const { id, json } = recordJson(this.shapeOf(shape), hexId, body);
+      out[i] = { seq, id, json };
     }
     return out;
   }
@@ -321,10 +334,10 @@ class SqliteQueue implements RecordQueue {
 
   private rememberShape(id: number, keys: string): void {
     this.shapeIds.set(keys, id);
-    this.shapeKeys.set(id, JSON.parse(keys) as string[]);
+    this.shapeKeys.set(id, jsonShape(JSON.parse(keys) as string[]));
   }
 
-  private keysOf(shape: number): readonly string[] {
+  private shapeOf(shape: number): JsonShape {
     let keys = this.shapeKeys.get(shape);
     if (keys === undefined) {
       // Written by another process since we loaded the shapes.

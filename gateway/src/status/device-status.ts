@@ -1,5 +1,5 @@
+import type { DeviceEvent } from '../../../firmware-profiles/src/index.js';
 import type { SensorRecord } from '../../../standards/src/index.js';
-import type { DeviceEvent } from '../ingest/envelope.js';
 
 /** What a technician wants to know per device: when it was last heard, what it said, its health. */
 export interface DeviceStatus {

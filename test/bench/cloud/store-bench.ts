@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,8 +10,9 @@ import { openSqliteStore } from '../../../cloud/src/store/sqlite/sqlite-store.js
 import type { TimeSeriesStore } from '../../../cloud/src/store/time-series-store.js';
 import type { SensorRecord } from '../../../standards/src/index.js';
 import { influxdBinary, startInfluxd } from '../../support/influxd.js';
-import { benchStart, dataDir, type Manifest } from './generate-year.js';
-import { fleet, kommune, recordAt } from './year-data.js';
+import { completeDataset, timeDashboardQueries } from './dashboard-queries.js';
+import { benchStart, dataDir } from './generate-year.js';
+import { fleet, recordAt } from './year-data.js';
 
 /**
  * Store benchmark (run: `npx tsx test/bench/cloud/store-bench.ts`). Prints figures, asserts nothing.
@@ -103,65 +104,18 @@ async function writeBench(): Promise<string> {
   return figures.join(', ');
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function timeQuery(name: string, run: (i: number) => Promise<unknown>): Promise<string> {
-  for (let i = 0; i < 10; i++) await run(i);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await run(i);
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const line = `p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`;
-  console.log(`${name}: ${line}`);
-  return `${name} p95 ${percentile(times, 95).toFixed(1)} ms`;
-}
-
 async function queryBench(): Promise<string> {
   const dir = dataDir(queryDevices);
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath) || !(JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).done) {
+  const manifest = completeDataset(dir);
+  if (!manifest) {
     console.log(`\n== query latency: SKIPPED, no complete dataset in ${dir}; generate it: BENCH_DEVICES=${queryDevices} npx tsx test/bench/cloud/generate-year.ts`);
     return 'queries skipped';
   }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   console.log(`\n== query latency: ${fmt(manifest.records)} records (${fmt(manifest.devices)} devices × ${manifest.days} days hourly) in ${dir}; ${runs} runs each, warm`);
   const store: TimeSeriesStore = openSqliteStore({ dir, cacheMiB: 256 });
-  const siteIds = Object.keys(manifest.sites);
-  const pick = <T>(list: readonly T[], i: number) => list[(i * 7919) % list.length]!;
-  const year = { from: manifest.start, to: manifest.end };
   try {
-    const figures: string[] = [];
-    let buckets = 0;
-    figures.push(
-      await timeQuery("one asset's year at 1h buckets (mean distanceMm)", async (i) => {
-        buckets = (await store.range({ kommune, standard: 'fill-level/1', assetId: pick(manifest.fillAssets, i), field: 'distanceMm', ...year, bucket: '1h', aggregate: 'mean' })).length;
-      }),
-    );
-    console.log(`  (${fmt(buckets)} buckets)`);
-    let latest = 0;
-    figures.push(
-      await timeQuery("the kommune's latest state", async () => {
-        latest = (await store.latest({ kommune })).length;
-      }),
-    );
-    console.log(`  (${fmt(latest)} records)`);
-    figures.push(
-      await timeQuery("a site's daily consumption for the year (rangeMany, 20 meters, sum-delta energyKWh)", async (i) => {
-        buckets = (await store.rangeMany({ kommune, standard: 'meter-reading/1', assetIds: manifest.sites[pick(siteIds, i)]!, field: 'energyKWh', ...year, bucket: '1d', aggregate: 'sum-delta' })).length;
-      }),
-    );
-    console.log(`  (${fmt(buckets)} buckets)`);
-    figures.push(
-      await timeQuery("one asset's year at 1d buckets (max distanceMm)", async (i) => {
-        await store.range({ kommune, standard: 'fill-level/1', assetId: pick(manifest.fillAssets, i), field: 'distanceMm', ...year, bucket: '1d', aggregate: 'max' });
-      }),
-    );
-    return figures.join(', ');
+    const timings = await timeDashboardQueries(store, manifest, runs);
+    return timings.map((timing) => `${timing.name} p95 ${timing.p95.toFixed(1)} ms`).join(', ');
   } finally {
     await store.close();
   }

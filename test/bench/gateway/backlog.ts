@@ -1,9 +1,8 @@
 import { statSync } from 'node:fs';
 import pino from 'pino';
-import { type LoadedProfiles, loadProfiles, newRecordId } from '../../../firmware-profiles/src/index.js';
+import { type LoadedProfiles, loadProfiles, newRecordId, parseChirpstackUp } from '../../../firmware-profiles/src/index.js';
 import type { DeadLetterStore } from '../../../gateway/src/core/dead-letter.js';
 import type { RecordQueue } from '../../../gateway/src/core/queue.js';
-import { parseChirpstackUp } from '../../../gateway/src/ingest/chirpstack/parse.js';
 import { Pipeline } from '../../../gateway/src/pipeline/pipeline.js';
 import { openSqliteQueue } from '../../../gateway/src/queue/sqlite-queue.js';
 import { DeviceRegistry } from '../../../gateway/src/registry/device-registry.js';
@@ -74,8 +73,8 @@ export interface Backlog {
 }
 
 const nothing = () => undefined;
-const noQueue: RecordQueue = { append: nothing, peek: () => [], acknowledge: nothing, stats: () => ({ depth: 0, oldestEnqueuedAt: undefined, bytes: 0, quotaBytes: 1, droppedAtQuota: 0 }), close: nothing };
-const noDeadLetters: DeadLetterStore = { add: nothing, list: () => [], remove: nothing, stats: () => ({ total: 0, byDevice: {}, dropped: 0 }), close: nothing };
+const noQueue: RecordQueue = { append: nothing, peek: () => [], peekJson: () => [], acknowledge: nothing, stats: () => ({ depth: 0, oldestEnqueuedAt: undefined, bytes: 0, quotaBytes: 1, droppedAtQuota: 0 }), close: nothing };
+const noDeadLetters: DeadLetterStore = { add: nothing, addMany: nothing, list: () => [], remove: nothing, stats: () => ({ total: 0, byDevice: {}, dropped: 0, repeats: 0 }), close: nothing };
 
 export async function fillBacklog(options: BacklogOptions): Promise<Backlog> {
   const started = performance.now();

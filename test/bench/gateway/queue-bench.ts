@@ -18,7 +18,9 @@ import type { SensorRecord } from '../../../standards/src/index.js';
  *     (default durability: fsync per append commit), timing only the append calls;
  *  2. file size and process RSS with them queued (in a fresh process as the gateway would be
  *     after a restart, and in this one);
- *  3. drain by peek(n) + acknowledge(ids), the forwarder's loop (n = 2000, and 500 / 5000);
+ *  3. drain by peek(n) + acknowledge(ids) (n = 2000, and 500 / 5000), and by peekJson(2000) +
+ *     acknowledge, the forwarder's loop (records as JSON text straight from their rows), against
+ *     peek(2000) + JSON.stringify of each record on the same 200,000 records;
  *  4. what durability costs: appends of 1 / 10 / 100 records per commit and acknowledgements
  *     of 2000, with synchronous=FULL against NORMAL.
  * Prints figures only; no assertions. Ends with one summary line.
@@ -75,17 +77,27 @@ function fill(path: string, count: number, batchSize: number, synchronous: SyncL
   return { queue, rate: rate(count, appendMs), msPerCommit: appendMs / Math.ceil(count / batchSize), stats };
 }
 
-function drain(path: string, peekSize: number, acknowledgeSynchronous: SyncLevel = 'normal') {
+/** records: peek; json: peekJson (the forwarder's read); stringify: peek, then JSON.stringify of each record. */
+type DrainForm = 'records' | 'json' | 'stringify';
+
+function peekIds(queue: ReturnType<typeof openSqliteQueue>, peekSize: number, form: DrainForm): string[] {
+  if (form === 'json') return queue.peekJson(peekSize).map((q) => q.id);
+  const batch = queue.peek(peekSize);
+  if (form === 'stringify') for (const q of batch) JSON.stringify(q.record);
+  return batch.map((q) => q.record.id);
+}
+
+function drain(path: string, peekSize: number, acknowledgeSynchronous: SyncLevel = 'normal', form: DrainForm = 'records') {
   const queue = openSqliteQueue({ path, quotaBytes: 8 * 1024 ** 3, logger: silent, acknowledgeSynchronous });
   let drained = 0;
   let peekMs = 0;
   let ackMs = 0;
   for (;;) {
     const t0 = performance.now();
-    const batch = queue.peek(peekSize);
+    const batch = peekIds(queue, peekSize, form);
     const t1 = performance.now();
     if (batch.length === 0) break;
-    queue.acknowledge(batch.map((q) => q.record.id));
+    queue.acknowledge(batch);
     ackMs += performance.now() - t1;
     peekMs += t1 - t0;
     drained += batch.length;
@@ -178,6 +190,16 @@ async function main(): Promise<void> {
     c.queue.close();
     const d5000 = drain(pathA, 5000);
     console.log(`drain peek(5000)+acknowledge: ${fmt(d5000.rate)} records/s over ${fmt(d5000.drained)}`);
+    const forms: Partial<Record<DrainForm, ReturnType<typeof drain>>> = {};
+    for (const form of ['stringify', 'json'] as const) {
+      fill(pathA, Math.min(total, 200_000), 1000, 'normal').queue.close();
+      forms[form] = drain(pathA, 2000, 'normal', form);
+    }
+    const [viaStringify, viaJson] = [forms.stringify!, forms.json!];
+    console.log(
+      `drain as JSON text, 2000 at a time: peekJson ${fmt(viaJson.rate)} records/s (peek ${fmt(viaJson.peekRate)}/s) ` +
+        `vs peek + JSON.stringify ${fmt(viaStringify.rate)} records/s (peek ${fmt(viaStringify.peekRate)}/s) over ${fmt(viaJson.drained)}`,
+    );
     const peakRss = process.resourceUsage().maxRSS * 1024;
 
     // 4. Durability cost.
@@ -206,7 +228,7 @@ async function main(): Promise<void> {
     const fsyncMs = sync.full1! - sync.normal1!;
 
     console.log(
-      `summary: append100=${a.rate}/s append1000=${b.rate}/s drain2000=${d2000.rate}/s ` +
+      `summary: append100=${a.rate}/s append1000=${b.rate}/s drain2000=${d2000.rate}/s drainJson2000=${viaJson.rate}/s drainStringify2000=${viaStringify.rate}/s ` +
         `file=${mb(size)}MiB@${b.stats.depth} rssFresh=${mb(fresh.open)}MiB rssFreshPeak=${mb(fresh.peak)}MiB peakRss=${mb(peakRss)}MiB fsyncPerCommit=${fsyncMs.toFixed(3)}ms`,
     );
   } finally {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../../firmware-profiles/src/index.js';
+import { loadProfiles, type Uplink } from '../../../firmware-profiles/src/index.js';
 import { createSources } from '../../../gateway/src/app/sources.js';
 import { loadGatewayConfig } from '../../../gateway/src/config/load-config.js';
-import type { IngestSource, RawMessage, Uplink, UplinkSink } from '../../../gateway/src/core/uplink.js';
+import type { IngestSource, RawMessage, UplinkSink } from '../../../gateway/src/core/uplink.js';
 import { freePort } from '../../support/local-host.js';
 
 const profiles = await loadProfiles();

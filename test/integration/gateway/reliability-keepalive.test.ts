@@ -1,7 +1,8 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawMessage, Uplink, UplinkSink } from '../../../gateway/src/core/uplink.js';
+import type { Uplink } from '../../../firmware-profiles/src/index.js';
+import type { RawMessage, UplinkSink } from '../../../gateway/src/core/uplink.js';
 import { chirpstackSource } from '../../../gateway/src/ingest/chirpstack/source.js';
 import type { MqttUpstreamSource } from '../../../gateway/src/ingest/mqtt-upstream.js';
 import { Em310Stream, publishWindowed } from '../../support/chirpstack-uplinks.js';
@@ -10,9 +11,9 @@ import { type Mosquitto, mosquittoMissing, startMosquitto } from '../../support/
 
 /**
  * Reliability 4b (found by the 10⁵-message test): a backlog in the gateway's broker session that
- * takes longer than the MQTT keepalive to work through. The gateway takes one message at a time
- * (each acknowledged after its commit), so the broker's PINGRESP waits behind the PUBLISH packets
- * ahead of it; the connection must survive that. A dropped connection makes the broker redeliver
+ * takes longer than the MQTT keepalive to work through. The gateway acknowledges each message only
+ * after its commit, so the broker's PINGRESP waits behind the PUBLISH packets ahead of it while the
+ * sink is the bottleneck; the connection must survive that. A dropped connection makes the broker redeliver
  * the message in progress: a second dead letter for it, a second count, and a reconnect pause.
  * Here the keepalive is 2 s (the gateway's is 30 s: the same happens after 45 s of backlog).
  */
@@ -21,12 +22,15 @@ const clientId = 'gw-keepalive-chirpstack';
 const backlog = Number(process.env.SENSORBRO_RELIABILITY_BACKLOG ?? 4000);
 const devices = ['24e124136b540001'];
 
-/** Takes ~1 ms per uplink, like a commit with fsync; counts what it was handed, per message. */
+/** Takes ~1 ms per uplink, one after another (a sink slower than the broker); counts what it was handed, per message. */
 class SlowSink implements UplinkSink {
   readonly seen = new Map<string, number>();
   handed = 0;
+  private tail: Promise<unknown> = Promise.resolve();
   async accept(uplink: Uplink): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    const turn = this.tail.then(() => new Promise((resolve) => setTimeout(resolve, 1)));
+    this.tail = turn;
+    await turn;
     this.handed++;
     const key = uplink.messageId ?? '';
     this.seen.set(key, (this.seen.get(key) ?? 0) + 1);

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { connectAsync, connect as mqttConnect, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RawMessage, Uplink, UplinkSink } from '../../../gateway/src/core/uplink.js';
+import type { DeviceEvent, Uplink } from '../../../firmware-profiles/src/index.js';
+import type { RawMessage, UplinkSink } from '../../../gateway/src/core/uplink.js';
 import { chirpstackSource } from '../../../gateway/src/ingest/chirpstack/source.js';
-import type { DeviceEvent } from '../../../gateway/src/ingest/envelope.js';
 import type { MqttUpstreamSource, UpstreamOptions } from '../../../gateway/src/ingest/mqtt-upstream.js';
 import { ttsSource } from '../../../gateway/src/ingest/tts/source.js';
 import { type Mosquitto, mosquittoBinary, mosquittoMissing, startMosquitto } from '../../support/mosquitto.js';
@@ -133,17 +133,18 @@ describe(`upstream MQTT sources against a real Mosquitto${mosquittoMissing}`, { 
     cleanup.push(async () => held.release());
 
     for (let fCnt = 1; fCnt <= 5; fCnt++) await pub.publishAsync(uplink(fCnt).topic, uplink(fCnt).payload, { qos: 1 });
-    await waitFor('the first message in the sink', () => held.calls.length === 1);
+    // The messages in flight are handed on together (so the pipeline can commit them as one).
+    await waitFor('all five messages in the sink', () => held.calls.length === 5);
+    expect(held.calls).toEqual([1, 2, 3, 4, 5]);
     expect(count(watch1.sent, 'puback')).toBe(0);
 
     watch1.client!.end(true); // the gateway's connection dies before the sink resolved
     await waitFor('the connection to close', () => !watch1.client!.connected);
     held.release();
-    await waitFor('the held message to be given up', () => first.counters.unacknowledged >= 1);
+    await waitFor('the held messages to be given up', () => first.counters.unacknowledged >= 5);
     expect(count(watch1.sent, 'puback')).toBe(0);
-    // Durable downstream but unacknowledged upstream; nothing more was handed on from the dead connection.
-    expect(held.fCnts()).toEqual([1]);
-    expect(held.calls).toEqual([1]);
+    // Durable downstream but unacknowledged upstream.
+    expect(held.fCnts()).toEqual([1, 2, 3, 4, 5]);
 
     const sink = new TestSink();
     const watch2 = probe();
@@ -161,6 +162,109 @@ describe(`upstream MQTT sources against a real Mosquitto${mosquittoMissing}`, { 
     await third.start(after);
     await waitFor('the message published after', () => after.accepted.length >= 1);
     expect(after.fCnts()).toEqual([6]);
+  });
+
+  it('acknowledges in arrival order: a message durable early waits for the ones before it', async () => {
+    const mosquitto = await broker();
+    const pub = await publisher(mosquitto);
+    /** Holds fCnt 1 until released; the others resolve at once. */
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const accepted: number[] = [];
+    const sink: UplinkSink = {
+      async accept(up: Uplink) {
+        if (up.radio?.fCnt === 1) await firstHeld;
+        accepted.push(up.radio?.fCnt ?? -1);
+      },
+      async reject() {},
+    };
+    cleanup.push(async () => releaseFirst());
+    const watch = probe();
+    const gateway = source(mosquitto, 'gateway-order', { connect: watch.connect });
+    await started(gateway, sink, watch);
+
+    for (let fCnt = 1; fCnt <= 5; fCnt++) await pub.publishAsync(uplink(fCnt).topic, uplink(fCnt).payload, { qos: 1 });
+    await waitFor('the four later messages durable', () => accepted.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(count(watch.sent, 'puback')).toBe(0);
+
+    releaseFirst();
+    await waitFor('five acknowledgements', () => count(watch.sent, 'puback') === 5);
+    const ids = (packets: Packet[], cmd: 'publish' | 'puback') =>
+      packets.filter((packet) => packet.cmd === cmd).map((packet) => (packet as { messageId?: number }).messageId);
+    expect(ids(watch.sent, 'puback')).toEqual(ids(watch.received, 'publish'));
+    expect(accepted).toEqual([2, 3, 4, 5, 1]);
+    expect(gateway.counters.unacknowledged).toBe(0);
+  });
+
+  it('hands on at most maxInFlight unacknowledged messages, then the rest once those are acknowledged', async () => {
+    const mosquitto = await broker();
+    const pub = await publisher(mosquitto);
+    const held = new TestSink();
+    held.hold();
+    cleanup.push(async () => held.release());
+    const watch = probe();
+    const gateway = source(mosquitto, 'gateway-window', { connect: watch.connect, maxInFlight: 3 });
+    await started(gateway, held, watch);
+
+    for (let fCnt = 1; fCnt <= 10; fCnt++) await pub.publishAsync(uplink(fCnt).topic, uplink(fCnt).payload, { qos: 1 });
+    await waitFor('three messages in the sink', () => held.calls.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(held.calls).toEqual([1, 2, 3]);
+
+    held.release();
+    await waitFor('ten acknowledgements', () => count(watch.sent, 'puback') === 10);
+    expect(held.fCnts()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(gateway.counters.unacknowledged).toBe(0);
+  });
+
+  it('after a sink failure acknowledges nothing from that message on, reconnects and takes them again', async () => {
+    const mosquitto = await broker();
+    const pub = await publisher(mosquitto);
+    let failed = false;
+    const accepted: number[] = [];
+    const sink: UplinkSink = {
+      async accept(up: Uplink) {
+        const fCnt = up.radio?.fCnt ?? -1;
+        if (fCnt === 3 && !failed) {
+          failed = true;
+          throw new Error('disk full');
+        }
+        accepted.push(fCnt);
+      },
+      async reject() {},
+    };
+    // PUBLISH (with its fCnt) and PUBACK packets, by connection.
+    let connection = 0;
+    const publishes: { connection: number; messageId?: number; fCnt: number }[] = [];
+    const pubacks: { connection: number; messageId?: number }[] = [];
+    const watch = probe();
+    const gateway = source(mosquitto, 'gateway-sink-failure', {
+      connect: (url, options) => {
+        const client = watch.connect(url, options);
+        client.on('connect', () => connection++);
+        client.on('packetreceive', (packet) => {
+          if (packet.cmd === 'publish') publishes.push({ connection, messageId: packet.messageId, fCnt: (JSON.parse(packet.payload.toString()) as { fCnt: number }).fCnt });
+        });
+        client.on('packetsend', (packet) => {
+          if (packet.cmd === 'puback') pubacks.push({ connection, messageId: packet.messageId });
+        });
+        return client;
+      },
+    });
+    await started(gateway, sink, watch);
+
+    for (let fCnt = 1; fCnt <= 6; fCnt++) await pub.publishAsync(uplink(fCnt).topic, uplink(fCnt).payload, { qos: 1 });
+    await waitFor('all six durable', () => [1, 2, 3, 4, 5, 6].every((fCnt) => accepted.includes(fCnt)));
+    const ackedFCnts = (on: (connection: number) => boolean) =>
+      publishes.filter((p) => on(p.connection) && pubacks.some((a) => a.connection === p.connection && a.messageId === p.messageId)).map((p) => p.fCnt);
+    await waitFor('3–6 acknowledged on a later connection', () => [3, 4, 5, 6].every((fCnt) => ackedFCnts((c) => c > 1).includes(fCnt)));
+
+    expect(failed).toBe(true);
+    // On the failed connection nothing from the failed message on was acknowledged.
+    expect(ackedFCnts((c) => c === 1).filter((fCnt) => fCnt >= 3)).toEqual([]);
+    expect(accepted.filter((fCnt) => fCnt === 3)).toEqual([3]);
+    expect(gateway.counters.unacknowledged).toBeGreaterThanOrEqual(4);
   });
 
   it('survives a broker restart mid-stream: the QoS 1 messages queued in the session arrive, none lost', async () => {
@@ -181,7 +285,7 @@ describe(`upstream MQTT sources against a real Mosquitto${mosquittoMissing}`, { 
     // (SIGTERM: it saves the session with its queue) while the gateway holds a message unacknowledged.
     sink.hold();
     for (let fCnt = 2; fCnt <= 150; fCnt++) await publish(fCnt);
-    await waitFor('a message held in the sink', () => sink.calls.length === 2);
+    await waitFor('messages held in the sink', () => sink.calls.length >= 2);
     await mosquitto.restart();
     // Published while the gateway reconnects or works through the backlog: queued in its session too.
     for (let fCnt = 151; fCnt <= total; fCnt++) await publish(fCnt);
@@ -190,8 +294,8 @@ describe(`upstream MQTT sources against a real Mosquitto${mosquittoMissing}`, { 
     const unique = () => new Set(sink.fCnts());
     await waitFor(`all ${total} uplinks`, () => unique().size === total, 45_000);
     expect([...unique()]).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    // At-least-once: what the client had read from the dead connection (the message in the sink and
-    // at most Mosquitto's max_inflight_messages, 20, behind it) may come twice; its PUBACKs were lost.
+    // At-least-once: what the client had read from the dead connection (the messages in the sink,
+    // at most Mosquitto's max_inflight_messages, 20) may come twice; their PUBACKs were lost.
     const duplicates = sink.accepted.length - total;
     expect(duplicates).toBeLessThanOrEqual(20);
     expect(gateway.state()).toEqual({ connected: true });

@@ -1,41 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildCloudApp } from '../../../cloud/src/app.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
+import { startTestCloud } from '../../support/cloud-app.js';
 
 /** The audit log: what is written for logins, users and tokens, and who may read it. */
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 const PASSWORD = 'en lang adgangskode';
 
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-audit-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'silent' }),
-    cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    scryptParams: { N: 1024, r: 8, p: 1, keyLength: 32 },
-    docs: false,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
-  services.repositories.kommuner.ensure('0751', 'Aarhus', new Date());
-  services.repositories.kommuner.ensure('0101', 'København', new Date());
+  const { app, services, database } = await startTestCloud({ name: 'cloud-audit' });
   const admin = await services.users.create({ kommune: '0751', email: 'admin@aarhus.dk', name: 'Admin', password: PASSWORD, roles: ['admin'] });
   return { app, services, database, admin };
 }

@@ -1,42 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildCloudApp } from '../../../cloud/src/app.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { registryRoutes } from '../../../cloud/src/registry/routes.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
+import { startTestCloud } from '../../support/cloud-app.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-registry-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const registry = registryRoutes(database);
-  const { app, services } = await buildCloudApp({
-    database, store, logger: pino({ level: 'silent' }), cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    scryptParams: { N: 1024, r: 8, p: 1, keyLength: 32 }, docs: false, routes: [registry.routes],
-  });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => database.close(), () => store.close(), () => app.close());
-  services.repositories.kommuner.ensure('0751', 'Aarhus', new Date());
-  services.repositories.kommuner.ensure('0101', 'København', new Date());
-  const tokens = {
-    admin: services.apiTokens.issue('0751', { name: 'admin', roles: ['admin'] }).token,
-    energi: services.apiTokens.issue('0751', { name: 'energi', roles: ['energi'] }).token,
-    kbh: services.apiTokens.issue('0101', { name: 'kbh', roles: ['admin'] }).token,
-  };
-  const call = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, token: string, payload?: object | string, contentType?: string) =>
-    app.inject({
-      method, url, headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-      ...(payload !== undefined ? { payload } : {}),
-    });
-  return { call, tokens, services };
-}
+const setup = (apiRatePerMinute?: number) =>
+  startTestCloud({ name: 'cloud-registry', ...(apiRatePerMinute !== undefined && { app: { apiRatePerMinute } }) });
 
 describe('registry API', () => {
   it('creates, reads, lists and deletes, scoped to the caller\'s kommune and audited', async () => {
@@ -56,6 +22,19 @@ describe('registry API', () => {
     const actions = services.repositories.audit.list('0751').map((entry) => `${entry.action} ${entry.target}`);
     expect(actions).toEqual(expect.arrayContaining(['registry.sites.put raadhus', 'registry.sites.delete raadhus']));
     expect(services.repositories.audit.list('0101').map((entry) => entry.action)).not.toContain('registry.sites.put');
+  });
+
+  it('limits each token\'s requests per minute (429 with Retry-After), one token not counting against another', async () => {
+    const { call, tokens } = await setup(3);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call('GET', '/api/v1/registry/sites', tokens.admin)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await call('GET', '/api/v1/registry/sites', tokens.admin);
+    expect(limited.json()).toEqual({ error: 'too many requests' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/registry/sites', tokens.energi)).statusCode).toBe(200);
+    // A wrong token is refused before it could use up anybody's allowance.
+    expect((await call('GET', '/api/v1/registry/sites', 'sba_nonsense')).statusCode).toBe(401);
   });
 
   it('imports a semicolon CSV from a spreadsheet, all rows or none', async () => {

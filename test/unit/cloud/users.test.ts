@@ -1,44 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildCloudApp } from '../../../cloud/src/app.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
+import { startTestCloud } from '../../support/cloud-app.js';
 
 /** The kommune's users over the admin API; a created user logs in. */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-users-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'silent' }),
-    cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    scryptParams: { N: 1024, r: 8, p: 1, keyLength: 32 },
-    docs: false,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
-  services.repositories.kommuner.ensure('0751', 'Aarhus', new Date());
-  services.repositories.kommuner.ensure('0101', 'København', new Date());
-  const admin = services.apiTokens.issue('0751', { name: 'admin', roles: ['admin'] });
-  const kbh = services.apiTokens.issue('0101', { name: 'kbh', roles: ['admin'] });
-  const call = (method: 'GET' | 'POST', url: string, payload?: object, token = admin.token) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-  return { app, services, admin, kbh, call };
+  const cloud = await startTestCloud({ name: 'cloud-users' });
+  const call = (method: 'GET' | 'POST', url: string, payload?: object, token = cloud.tokens.admin) => cloud.call(method, url, token, payload);
+  return { ...cloud, call };
 }
 
 const newUser = { email: 'Energi@Aarhus.dk', name: 'Eva Energi', password: 'lang nok adgangskode', roles: ['energi', 'technician'] };
@@ -61,7 +29,7 @@ describe('users', () => {
   it('lists only the users of the caller’s kommune', async () => {
     const h = await setup();
     await h.call('POST', '/api/v1/users', newUser);
-    expect((await h.call('GET', '/api/v1/users', undefined, h.kbh.token)).json()).toEqual([]);
+    expect((await h.call('GET', '/api/v1/users', undefined, h.tokens.kbh)).json()).toEqual([]);
   });
 
   it('refuses a taken e-mail address (any case) with 409, a short password and unknown roles with 400 naming the field', async () => {

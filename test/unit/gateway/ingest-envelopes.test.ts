@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseChirpstackEvent, parseChirpstackUp } from '../../../gateway/src/ingest/chirpstack/parse.js';
-import type { UplinkResult } from '../../../gateway/src/ingest/envelope.js';
-import { parseTtsUp } from '../../../gateway/src/ingest/tts/parse.js';
+import { parseChirpstackEvent, parseChirpstackUp, parseTtsUp, type UplinkResult } from '../../../firmware-profiles/src/index.js';
 
 interface EnvelopeVector {
   topic: string;

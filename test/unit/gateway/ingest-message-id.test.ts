@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseChirpstackUp } from '../../../gateway/src/ingest/chirpstack/parse.js';
-import { parseTtsUp } from '../../../gateway/src/ingest/tts/parse.js';
+import { parseChirpstackUp, parseTtsUp } from '../../../firmware-profiles/src/index.js';
 
 const envelopes = JSON.parse(readFileSync(new URL('../../../../shared/vectors/decoder-vectors.json', import.meta.url), 'utf8')).envelopes;
 const bytes = (json: unknown) => new TextEncoder().encode(JSON.stringify(json));

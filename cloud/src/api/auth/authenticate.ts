@@ -43,6 +43,7 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = accessOf(request.url, request.routeOptions.config?.access);
+    if (access === 'integration') return undefined;
     const header = request.headers.authorization;
     if (header !== undefined) {
       const principal = fromBearer(header, access === 'gateway');

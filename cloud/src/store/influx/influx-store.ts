@@ -6,7 +6,10 @@ import type { StoreLogger } from '../sqlite/sqlite-store.js';
 import type { Bucket, LatestQuery, RangeManyQuery, RangeQuery, RawQuery, TimeSeriesStore, WriteOutcome } from '../time-series-store.js';
 import { ident, markerMeasurement, rawPolicy, rollupPolicy } from './influxql.js';
 import { IdLedger } from './ledger.js';
+import { LineWriter } from './line-writer.js';
 import { InfluxQueries } from './queries.js';
+import { PendingReadings } from './pending-readings.js';
+import { DailyRollups } from './rollups.js';
 import { InfluxRunner } from './runner.js';
 import { InfluxWriter } from './writer.js';
 
@@ -78,10 +81,19 @@ export async function openInfluxStore(options: InfluxStoreOptions): Promise<Time
     throw error;
   }
   options.logger?.info({ url: url.origin, database: options.database }, 'influx store open');
+  const pending = new PendingReadings();
+  const lines = new LineWriter({
+    url: options.url,
+    database: options.database,
+    ...(options.username !== undefined && { username: options.username }),
+    ...(options.password !== undefined && { password: options.password }),
+  });
   return new InfluxStore(
-    new InfluxWriter(influx, runner, options.database, ledger),
+    new InfluxWriter(lines, ledger, pending),
+    new DailyRollups(lines, runner, options.database, ledger, pending),
     new InfluxQueries(runner, options.database),
     ledger,
+    lines,
     options.rollupDelayMs ?? 2000,
     options.logger,
   );
@@ -107,20 +119,22 @@ class InfluxStore implements TimeSeriesStore {
   readonly kind = 'influx' as const;
   private closed = false;
   /**
-   * Writes and rollup flushes one at a time: the ledger check and update of two writes must not
-   * interleave, nor a flush with a write (the flush clears the days it read when done).
+   * Rollup flushes one at a time. Writes run beside them and beside each other: the writer keeps
+   * dedup exact among concurrent writes, and a flush clears only the day marks it read (ledger.ts).
    */
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly writer: InfluxWriter,
+    private readonly rollups: DailyRollups,
     private readonly queries: InfluxQueries,
     private readonly ledger: IdLedger,
+    private readonly lines: LineWriter,
     private readonly rollupDelayMs: number,
     private readonly logger: StoreLogger | undefined,
   ) {
-    if (writer.pending()) this.scheduleFlush();
+    if (rollups.pending()) this.scheduleFlush();
   }
 
   private open(): void {
@@ -146,16 +160,13 @@ class InfluxStore implements TimeSeriesStore {
   }
 
   private flush(): Promise<void> {
-    return this.serial(() => this.writer.flushRollups());
+    return this.serial(() => this.rollups.flush());
   }
 
   async write(records: readonly SensorRecord[]): Promise<WriteOutcome[]> {
     this.open();
     if (records.length === 0) return [];
-    const outcomes = await this.serial(() => {
-      this.open();
-      return this.writer.write(records);
-    });
+    const outcomes = await this.writer.write(records);
     if (outcomes.includes('stored')) this.scheduleFlush();
     return outcomes;
   }
@@ -168,14 +179,14 @@ class InfluxStore implements TimeSeriesStore {
   async range(query: RangeQuery): Promise<Bucket[]> {
     this.open();
     const checked = checkRange(query);
-    if (this.writer.pending()) await this.flush();
+    if (this.rollups.pending()) await this.flush();
     return this.queries.range(checked);
   }
 
   async rangeMany(query: RangeManyQuery): Promise<Bucket[]> {
     this.open();
     const checked = checkRangeMany(query);
-    if (this.writer.pending()) await this.flush();
+    if (this.rollups.pending()) await this.flush();
     return this.queries.range(checked);
   }
 
@@ -190,12 +201,14 @@ class InfluxStore implements TimeSeriesStore {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.writer.idle();
     try {
-      await this.serial(() => this.writer.flushRollups());
+      await this.serial(() => this.rollups.flush());
     } catch (error) {
       this.logger?.error({ err: error }, 'influx store: recomputing daily rollups at close failed; the work is kept for the next open');
     }
     await this.queue;
+    this.lines.close();
     this.ledger.close();
   }
 }

@@ -1,180 +1,184 @@
-import type { InfluxDB, IPoint } from 'influx';
-import type { SensorRecord, StandardId } from '../../../../standards/src/index.js';
+import type { IPoint } from 'influx';
+import type { SensorRecord } from '../../../../standards/src/index.js';
 import { fieldValue, numericFields } from '../fields.js';
 import { observedMs } from '../query-checks.js';
 import { idKey } from '../sqlite/record-codec.js';
 import type { WriteOutcome } from '../time-series-store.js';
-import { copenhagenDayStart, defaultTimeZone, nextBucketStart } from '../zone.js';
-import { ident, measurementOf, pointTime, rawPolicy, recordField, rollupPolicy, str, tagIn, tagValue, time } from './influxql.js';
-import type { DirtyDay, IdLedger } from './ledger.js';
-import type { InfluxRunner } from './runner.js';
+import { copenhagenDayStart } from '../zone.js';
+import { measurementOf, pointTime, rawPolicy, recordField, tagValue } from './influxql.js';
+import type { DayToMark, IdLedger } from './ledger.js';
+import { line } from './line-protocol.js';
+import type { LineWriter } from './line-writer.js';
+import { markKey, type PendingReadings } from './pending-readings.js';
 
 /** Points per HTTP write (InfluxDB's advice: 5,000 – 10,000). */
 const pointsPerRequest = 5000;
-/** Rollup statements per HTTP query request. */
-const statementsPerRequest = 50;
 
 /**
  * The write path: ids checked against the ledger (and the batch itself), the new records written
  * as points (measurement per standard; tags kommune, asset, device; the numeric fields, none for
  * quality 'bad'; the record as JSON in a string field), then in one ledger transaction their ids
- * and the (device, day)s whose daily rollups they change.
+ * and the (device, day)s whose daily rollups they change, each with its earliest new observation.
  *
- * The rollups themselves are recomputed by `flushRollups`, a little later and for many writes at
- * once (a day's rollup of a device is recomputed once per flush, not once per write), and always
- * before a query reads them: per (standard, kommune, day), the day's raw values of the touched
- * devices are read (one plain SELECT) and folded here into one rollup point per series and day
- * (per field: count, sum, min, max, first, last, and the increase between consecutive values),
- * written to the policy `rollup_1d`. A recomputation reads the whole day, so it is idempotent and
- * right however late or out of order the readings came.
+ * Writes run side by side (concurrent ingest requests keep InfluxDB busy while this process reads
+ * the next request). Dedup stays exact: from checking the ledger until its ids are in the ledger,
+ * a write holds its new ids in `inFlight`; a write that meets one of them waits for that write to
+ * end and then checks again, so of two writes of one id exactly one stores it (and if that one
+ * fails, the other does). A write waits before it holds any id itself, so two never wait for
+ * each other.
  *
- * Rollups are kept by the store rather than by continuous queries: a CQ only ever sees a window
- * just behind now(), but a gateway back from a week offline replays a week of readings, and a
- * day's rollup must include them. (SELECT … INTO with InfluxDB's aggregates, the CQ way, was
- * tried: over 10× slower than reading the values and folding them here.)
+ * The daily rollups those marks ask for are brought up to date later, by rollups.ts.
  */
 export class InfluxWriter {
-  /** Numeric field keys per measurement, as InfluxDB knows them (refreshed at each flush). */
-  private fieldKeys = new Map<string, string[]>();
+  /** Ids being written → a promise that settles (never rejects) when that write has ended. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly writes = new Set<Promise<void>>();
+  /** Ledger updates waiting for the next group commit. */
+  private readonly commits: { update: LedgerUpdate; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(
-    private readonly influx: InfluxDB,
-    private readonly runner: InfluxRunner,
-    private readonly database: string,
+    private readonly lines: LineWriter,
     private readonly ledger: IdLedger,
+    private readonly pending: PendingReadings,
   ) {}
 
   async write(records: readonly SensorRecord[]): Promise<WriteOutcome[]> {
+    for (;;) {
+      const busy = new Set<Promise<void>>();
+      for (const record of records) {
+        const other = this.inFlight.get(record.id);
+        if (other) busy.add(other);
+      }
+      if (busy.size === 0) break;
+      await Promise.all(busy);
+    }
+    // from here to the ledger update, this write holds its new ids (no await before they are held)
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
     const outcomes: WriteOutcome[] = [];
     const fresh: SensorRecord[] = [];
     const keys: (Buffer | string)[] = [];
-    const inBatch = new Set<string>();
     for (const record of records) {
+      if (this.inFlight.has(record.id)) {
+        outcomes.push('duplicate'); // earlier in this batch
+        continue;
+      }
       const key = idKey(record.id);
-      if (inBatch.has(record.id) || this.ledger.has(key)) {
+      if (this.ledger.has(key)) {
         outcomes.push('duplicate');
         continue;
       }
-      inBatch.add(record.id);
       outcomes.push('stored');
       fresh.push(record);
       keys.push(key);
+      this.inFlight.set(record.id, end);
     }
     if (fresh.length === 0) return outcomes;
+    this.writes.add(end);
 
-    const points = fresh.map((record) => toPoint(record));
-    for (let i = 0; i < points.length; i += pointsPerRequest) {
-      await this.influx.writePoints(points.slice(i, i + pointsPerRequest), { database: this.database, retentionPolicy: rawPolicy, precision: 'n' });
-    }
-    const dirty = new Map<string, DirtyDay>();
-    for (const record of fresh) {
-      const day = copenhagenDayStart(observedMs(record));
-      const key = `${record.standard}\u0000${record.kommune}\u0000${day}\u0000${record.deviceId}`;
-      if (!dirty.has(key)) dirty.set(key, { standard: record.standard, kommune: record.kommune, day, device: record.deviceId });
-    }
-    this.ledger.add(keys, [...dirty.values()]);
-    return outcomes;
-  }
-
-  /** Whether rollup work is waiting. */
-  pending(): boolean {
-    return this.ledger.hasDirtyDays();
-  }
-
-  /** Recomputes the daily rollups of every (device, day) written since the last flush. */
-  async flushRollups(): Promise<void> {
-    const dirty = this.ledger.dirtyDays();
-    if (dirty.length === 0) return;
-    const groups = new Map<string, { standard: StandardId; kommune: string; day: number; devices: string[] }>();
-    for (const row of dirty) {
-      const key = `${row.standard}\u0000${row.kommune}\u0000${row.day}`;
-      let group = groups.get(key);
-      if (!group) {
-        group = { standard: row.standard as StandardId, kommune: row.kommune, day: row.day, devices: [] };
-        groups.set(key, group);
+    try {
+      const lines = fresh.map((record) => recordLine(record));
+      const requests: Promise<void>[] = [];
+      for (let i = 0; i < lines.length; i += pointsPerRequest) requests.push(this.lines.write(lines.slice(i, i + pointsPerRequest), rawPolicy));
+      await Promise.all(requests);
+      const dirty = new Map<string, DayToMark>();
+      const marks: string[] = [];
+      for (const record of fresh) {
+        const at = observedMs(record);
+        const day = copenhagenDayStart(at);
+        const key = markKey(record.standard, record.kommune, day, record.deviceId);
+        marks.push(key);
+        const marked = dirty.get(key);
+        if (!marked) dirty.set(key, { standard: record.standard, kommune: record.kommune, day, device: record.deviceId, since: at });
+        else if (at < marked.since) marked.since = at;
       }
-      group.devices.push(row.device);
+      await this.commit({ keys, dirty: [...dirty.keys()], days: [...dirty.values()], records: fresh, marks });
+      return outcomes;
+    } finally {
+      for (const record of fresh) this.inFlight.delete(record.id);
+      this.writes.delete(end);
+      ended();
     }
-    const list = [...groups.values()];
-    await this.loadFieldKeys(new Set(list.map((group) => group.standard)));
-    for (let i = 0; i < list.length; i += statementsPerRequest) {
-      const chunk = list.slice(i, i + statementsPerRequest).filter((group) => (this.fieldKeys.get(group.standard) ?? []).length > 0);
-      const results = await this.runner.run(chunk.map((group) => this.dayStatement(group.standard, group.kommune, group.day, group.devices)));
-      const points: IPoint[] = [];
-      chunk.forEach((group, j) => {
-        const fields = this.fieldKeys.get(group.standard)!;
-        for (const series of results[j]!) points.push(rollupPoint(group.standard, series.tags, group.day, fields, series.values));
+  }
+
+  /**
+   * Adds ids and day marks to the ledger; the writes that reach this point in the same turn of the
+   * event loop share one transaction (one fsync), which fails or succeeds for all of them.
+   */
+  private commit(update: LedgerUpdate): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.commits.push({ update, resolve, reject });
+      if (this.commits.length > 1) return;
+      setImmediate(() => {
+        const group = this.commits.splice(0);
+        let fresh: boolean[];
+        try {
+          fresh = this.ledger.add(
+            group.flatMap((one) => one.update.keys),
+            group.flatMap((one) => one.update.days),
+          );
+        } catch (error) {
+          for (const one of group) one.reject(error);
+          return;
+        }
+        // the readings beside their marks, in the same turn (see PendingReadings)
+        let i = 0;
+        for (const { update } of group) {
+          for (const key of update.dirty) this.pending.mark(key, fresh[i++]!);
+          update.records.forEach((record, j) => this.pending.add(update.marks[j]!, record));
+        }
+        for (const one of group) one.resolve();
       });
-      for (let k = 0; k < points.length; k += pointsPerRequest) {
-        await this.influx.writePoints(points.slice(k, k + pointsPerRequest), { database: this.database, retentionPolicy: rollupPolicy, precision: 'n' });
-      }
-    }
-    this.ledger.clearDirtyDays(dirty);
-  }
-
-  private async loadFieldKeys(standards: ReadonlySet<StandardId>): Promise<void> {
-    const list = [...standards];
-    const results = await this.runner.run(
-      list.map((standard) => `SHOW FIELD KEYS ON ${ident(this.database)} FROM ${ident(this.database)}.${ident(rawPolicy)}.${ident(measurementOf(standard))}`),
-    );
-    list.forEach((standard, i) => {
-      const known = new Set((results[i]?.[0]?.values ?? []).map((row) => String(row[0])));
-      this.fieldKeys.set(standard, numericFields[standard].filter((field) => known.has(field)));
     });
   }
 
-  /** The numeric values of one day of some devices of one standard in one kommune, per series in time order. */
-  private dayStatement(standard: StandardId, kommune: string, day: number, devices: readonly string[]): string {
-    const fields = this.fieldKeys.get(standard)!;
-    const source = `${ident(this.database)}.${ident(rawPolicy)}.${ident(measurementOf(standard))}`;
-    const selection = `${ident('kommune')} = ${str(tagValue(kommune))} AND ${tagIn('device', devices)}`;
-    const when = `time >= ${time(day)} AND time < ${time(nextBucketStart('1d', defaultTimeZone, day))}`;
-    return `SELECT ${fields.map(ident).join(', ')} FROM ${source} WHERE ${selection} AND ${when} GROUP BY ${ident('kommune')}, ${ident('asset')}, ${ident('device')}`;
+  /** Settles when every write begun so far has ended. */
+  async idle(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 }
 
-/** One series' day folded into its rollup point: per field n, s, lo, hi, f, l, d (see rollupSuffixes). */
-function rollupPoint(standard: StandardId, tags: Record<string, string>, day: number, fields: readonly string[], rows: readonly unknown[][]): IPoint {
-  const values: Record<string, number> = {};
-  fields.forEach((field, i) => {
-    let n = 0;
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    let first = 0;
-    let last = 0;
-    let inc = 0;
-    for (const row of rows) {
-      const v = row[i + 1];
-      if (typeof v !== 'number') continue;
-      if (n === 0) first = v;
-      else if (v > last) inc += v - last;
-      n++;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      last = v;
-    }
-    if (n === 0) return;
-    Object.assign(values, { [`${field}_n`]: n, [`${field}_s`]: sum, [`${field}_lo`]: min, [`${field}_hi`]: max, [`${field}_f`]: first, [`${field}_l`]: last, [`${field}_d`]: inc });
-  });
-  const pointTags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tags)) if (value !== '') pointTags[key] = value;
-  // a day without any value still gets a point (count 0 of the first field), so an earlier rollup of it is overwritten
-  if (Object.keys(values).length === 0 && fields[0] !== undefined) values[`${fields[0]}_n`] = 0;
-  return { measurement: measurementOf(standard), tags: pointTags, fields: values, timestamp: (BigInt(day) * 1_000_000n).toString() };
+/** What one write adds to the ledger: ids, its marked days (keys and rows), its records and each one's mark. */
+interface LedgerUpdate {
+  keys: readonly (Buffer | string)[];
+  dirty: readonly string[];
+  days: readonly DayToMark[];
+  records: readonly SensorRecord[];
+  marks: readonly string[];
 }
 
-/** The point of one record. */
-export function toPoint(record: SensorRecord): IPoint {
-  const tags: Record<string, string> = { kommune: tagValue(record.kommune), device: tagValue(record.deviceId) };
-  if (record.assetId !== undefined) tags.asset = tagValue(record.assetId);
-  const fields: Record<string, number | string> = { [recordField]: JSON.stringify(record) };
+interface RecordPoint {
+  measurement: string;
+  tags: [string, string][];
+  fields: [string, number | string][];
+  timeNs: string;
+}
+
+/** The point of one record: tags kommune, device and asset; the numeric fields unless quality is bad; the record as JSON. */
+function recordPoint(record: SensorRecord): RecordPoint {
+  const tags: [string, string][] = [
+    ['kommune', tagValue(record.kommune)],
+    ['device', tagValue(record.deviceId)],
+  ];
+  if (record.assetId !== undefined) tags.push(['asset', tagValue(record.assetId)]);
+  const fields: [string, number | string][] = [[recordField, JSON.stringify(record)]];
   if (record.quality !== 'bad') {
     for (const field of numericFields[record.standard]) {
       const value = fieldValue(record, field);
-      if (value !== null) fields[field] = value;
+      if (value !== null) fields.push([field, value]);
     }
   }
-  return { measurement: measurementOf(record.standard), tags, fields, timestamp: pointTime(observedMs(record), record.id) };
+  return { measurement: measurementOf(record.standard), tags, fields, timeNs: pointTime(observedMs(record), record.id) };
+}
+
+/** The line-protocol line of one record, as the store writes it. */
+export function recordLine(record: SensorRecord): string {
+  const point = recordPoint(record);
+  return line(point.measurement, point.tags, point.fields, point.timeNs);
+}
+
+/** The same point for the influx package's writePoints (the benchmarks' reference writes). */
+export function toPoint(record: SensorRecord): IPoint {
+  const point = recordPoint(record);
+  return { measurement: point.measurement, tags: Object.fromEntries(point.tags), fields: Object.fromEntries(point.fields), timestamp: point.timeNs };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Uplink } from '../../core/uplink.js';
-import { readJson } from '../envelope.js';
+import { readJson, type Uplink } from '../../../../firmware-profiles/src/index.js';
 import type { TopicMatch } from './topics.js';
 
 export type PayloadResult =

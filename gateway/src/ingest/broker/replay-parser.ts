@@ -1,4 +1,4 @@
-import type { EnvelopeParser } from '../envelope.js';
+import type { EnvelopeParser } from '../../../../firmware-profiles/src/index.js';
 import { readPayload } from './payload.js';
 import { type BrokerTopic, compileTopics } from './topics.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Uplink } from '../core/uplink.js';
+import type { Uplink } from './uplink.js';
 
 /** Battery and link margin a network server reports for a device (ChirpStack `status` event). */
 export interface DeviceStatusEvent {
@@ -106,7 +106,7 @@ export function reception(rssiDbm: number | undefined, snrDb: number, gatewayEui
 }
 
 /** The gateway that heard the device best: highest RSSI, the first on a tie. */
-export function bestReception(receptions: readonly Reception[]): Reception | undefined {
+function bestReception(receptions: readonly Reception[]): Reception | undefined {
   let best: Reception | undefined;
   for (const candidate of receptions) if (!best || candidate.rssiDbm > best.rssiDbm) best = candidate;
   return best;
@@ -119,7 +119,7 @@ export function bestReception(receptions: readonly Reception[]): Reception | und
  * raw FRMPayload). Such an uplink carries neither fPort nor bytes. An application port with no
  * data is an empty payload.
  */
-export function applicationPayload(
+function applicationPayload(
   fPort: number | undefined,
   data: string | undefined,
 ): { ok: true; payload: Pick<Uplink, 'fPort' | 'bytes'> } | { ok: false; reason: string } {
@@ -131,6 +131,40 @@ export function applicationPayload(
   return { ok: true, payload: { fPort, bytes: data ? new Uint8Array(Buffer.from(data, 'base64')) : new Uint8Array(0) } };
 }
 
-export function radioOf(fCnt: number, best: Reception | undefined): NonNullable<Uplink['radio']> {
+function radioOf(fCnt: number, best: Reception | undefined): NonNullable<Uplink['radio']> {
   return best ? { ...best, fCnt } : { fCnt };
+}
+
+/** A network server's uplink event, its fields already read from the server's own envelope. */
+export interface UplinkEvent {
+  source: 'chirpstack' | 'tts';
+  deviceKey: string;
+  fPort: number | undefined;
+  /** FRMPayload, base64. */
+  data: string | undefined;
+  fCnt: number;
+  receptions: readonly Reception[];
+  /** When the network server received it; absent: now. */
+  receivedAt: string | undefined;
+  /** The server's id of the message, the same on every redelivery. */
+  messageId: string | undefined;
+}
+
+/** The Uplink of a network server's event; payload data on fPort 0 fails. */
+export function uplinkOf(event: UplinkEvent, now?: () => Date): UplinkResult {
+  const { source, deviceKey } = event;
+  const application = applicationPayload(event.fPort, event.data);
+  if (!application.ok) return { ok: false, reason: `${source} up: ${application.reason}`, deviceKey };
+  return {
+    ok: true,
+    kind: 'uplink',
+    uplink: {
+      source,
+      deviceKey,
+      receivedAt: normaliseTime(event.receivedAt, now),
+      ...application.payload,
+      radio: radioOf(event.fCnt, bestReception(event.receptions)),
+      ...(event.messageId !== undefined && { messageId: event.messageId }),
+    },
+  };
 }

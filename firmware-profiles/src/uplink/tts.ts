@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  applicationPayload,
-  bestReception,
-  euiHint,
-  fields,
-  normaliseTime,
-  radioOf,
-  readJson,
-  reception,
-  type UplinkResult,
-} from '../envelope.js';
+import { euiHint, fields, readJson, reception, uplinkOf, type UplinkResult } from './envelope.js';
 
 /**
  * The Things Stack v3 MQTT server: `v3/<applicationId>@<tenantId>/devices/<deviceId>/up` (The Things
@@ -64,29 +54,26 @@ export function parseTtsUp(topic: string, payload: Uint8Array, maxBytes: number,
   if (ids.dev_eui === undefined) {
     return { ok: false, reason: `tts up: device ${ids.device_id} has no dev_eui; LoRaWAN devices are keyed by DevEUI (register it in The Things Stack)` };
   }
-  const deviceKey = ids.dev_eui.toLowerCase();
   const message = json.value.uplink_message;
-  const application = applicationPayload(message.f_port, message.frm_payload);
-  if (!application.ok) return { ok: false, reason: `tts up: ${application.reason}`, deviceKey };
-  const best = bestReception(message.rx_metadata.flatMap((rx) => reception(rx.rssi ?? rx.channel_rssi, rx.snr, rx.gateway_ids?.eui)));
-  return {
-    ok: true,
-    kind: 'uplink',
-    uplink: {
+  return uplinkOf(
+    {
       source: 'tts',
-      deviceKey,
-      receivedAt: normaliseTime(message.received_at ?? json.value.received_at, now),
-      ...application.payload,
-      radio: radioOf(message.f_cnt, best),
-      ...messageIdOf(json.value.correlation_ids),
+      deviceKey: ids.dev_eui.toLowerCase(),
+      fPort: message.f_port,
+      data: message.frm_payload,
+      fCnt: message.f_cnt,
+      receptions: message.rx_metadata.flatMap((rx) => reception(rx.rssi ?? rx.channel_rssi, rx.snr, rx.gateway_ids?.eui)),
+      receivedAt: message.received_at ?? json.value.received_at,
+      messageId: messageIdOf(json.value.correlation_ids),
     },
-  };
+    now,
+  );
 }
 
 /** The application server's uplink correlation id ("as:up:<ULID>"), the same on every redelivery. */
-function messageIdOf(correlationIds: readonly string[]): { messageId?: string } {
+function messageIdOf(correlationIds: readonly string[]): string | undefined {
   const id = correlationIds.find((candidate) => candidate.startsWith('as:up:'));
-  return id ? { messageId: `tts:${id}` } : {};
+  return id ? `tts:${id}` : undefined;
 }
 
 /** A DevEUI from an envelope that failed validation, if it has a readable one. */
