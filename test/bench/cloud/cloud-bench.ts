@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   const sqlite = await sqliteIngest(all);
   const influx = await influxIngest(all);
 
-  console.log(`\n== query latency on the embedded store: ${fmt(manifest.records)} records (${fmt(manifest.devices)} devices × ${manifest.days} days hourly) in ${datasetDir}; ${queryRuns} runs each, warm`);
+  console.log(`\n== query latency on the embedded store: ${fmt(manifest.records)} records (${fmt(manifest.devices)} devices × ${manifest.days} days hourly) in ${datasetDir}; ${queryRuns} runs each after 10 warm-up runs, each run another asset or site`);
   const store = openSqliteStore({ dir: datasetDir, cacheMiB: 256 });
   let worst: number;
   try {

@@ -111,7 +111,7 @@ async function queryBench(): Promise<string> {
     console.log(`\n== query latency: SKIPPED, no complete dataset in ${dir}; generate it: BENCH_DEVICES=${queryDevices} npx tsx test/bench/cloud/generate-year.ts`);
     return 'queries skipped';
   }
-  console.log(`\n== query latency: ${fmt(manifest.records)} records (${fmt(manifest.devices)} devices × ${manifest.days} days hourly) in ${dir}; ${runs} runs each, warm`);
+  console.log(`\n== query latency: ${fmt(manifest.records)} records (${fmt(manifest.devices)} devices × ${manifest.days} days hourly) in ${dir}; ${runs} runs each after 10 warm-up runs, each run another asset or site`);
   const store: TimeSeriesStore = openSqliteStore({ dir, cacheMiB: 256 });
   try {
     const timings = await timeDashboardQueries(store, manifest, runs);
