@@ -1,8 +1,9 @@
-import { runCloudRun } from '../cloud/src/cli/run.js';
+import { startCloudRun } from '../cloud/src/cli/run.js';
+import { runCommand } from './run-until-stopped.js';
 import { UsageError } from './usage.js';
 
 const subcommands: Record<string, (args: string[]) => Promise<number>> = {
-  run: runCloudRun,
+  run: runCommand(startCloudRun),
 };
 
 /** `sensorbro cloud <subcommand>`. */

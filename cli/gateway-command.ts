@@ -1,11 +1,12 @@
 import { runGatewayCheck } from '../gateway/src/cli/check-command.js';
 import { runGatewayDeadLetters } from '../gateway/src/cli/dead-letters-command.js';
-import { runGatewayRun } from '../gateway/src/cli/run-command.js';
+import { startGatewayRun } from '../gateway/src/cli/run-command.js';
 import { runGatewayStatus } from '../gateway/src/cli/status-command.js';
+import { runCommand } from './run-until-stopped.js';
 import { UsageError } from './usage.js';
 
 const subcommands: Record<string, (args: string[]) => Promise<number>> = {
-  run: runGatewayRun,
+  run: runCommand(startGatewayRun),
   check: runGatewayCheck,
   status: runGatewayStatus,
   'dead-letters': runGatewayDeadLetters,

@@ -9,6 +9,7 @@ import { cloudConfigSchema } from '../../cloud/src/config.js';
 import { startGateway } from '../../gateway/src/app/gateway.js';
 import { publishSimulation } from '../../gateway/src/simulator/publisher.js';
 import { createSimulator } from '../../gateway/src/simulator/simulator.js';
+import { runUntilStopped } from '../run-until-stopped.js';
 import { demoRegistry, registerDemo } from './demo-registry.js';
 import { startDemoBroker } from './network-server-broker.js';
 
@@ -122,14 +123,14 @@ export async function runPlatformDemo(options: PlatformDemoOptions): Promise<num
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop());
-    process.once('SIGTERM', () => resolveStop());
+  return runUntilStopped({
+    logger,
+    async stop() {
+      abort.abort();
+      await publishing.catch(() => undefined);
+      await gateway.stop();
+      await broker.close();
+      await cloud.close();
+    },
   });
-  abort.abort();
-  await publishing.catch(() => undefined);
-  await gateway.stop();
-  await broker.close();
-  await cloud.close();
-  return 0;
 }

@@ -107,8 +107,11 @@ function parseArgs(args: string[]): RunArgs | string {
   return parsed;
 }
 
-/** `sensorbro cloud run`: runs until SIGTERM/SIGINT. Configuration: options, then environment (config.ts). */
-export async function runCloudRun(args: string[]): Promise<number> {
+/**
+ * `sensorbro cloud run`: starts the cloud (the command line runs it until SIGTERM or SIGINT), or
+ * answers an exit code when it cannot start. Configuration: options, then environment (config.ts).
+ */
+export async function startCloudRun(args: string[]): Promise<number | { logger: Logger; stop(): Promise<void> }> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
     process.stderr.write(`error: ${parsed}\n${usage}`);
@@ -141,21 +144,5 @@ export async function runCloudRun(args: string[]): Promise<number> {
   }
   process.stderr.write(`cloud running on ${cloud.url} (store: ${config.store}, data: ${config.dataDir}); API documentation: ${cloud.url}/docs\n`);
   const running = cloud;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      running.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'stop failed');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  return { logger, stop: () => running.close() };
 }
