@@ -23,22 +23,29 @@ export interface TestCloudOptions {
   /** Route modules registered after the registry's. */
   routes?: (parts: TestCloudParts) => CloudRoutes[];
   /** Further options of buildCloudApp; `docs` is off unless set here. */
-  app?: Pick<CloudAppOptions, 'docs' | 'clock' | 'apiRatePerMinute'>;
+  app?: Pick<CloudAppOptions, 'docs' | 'clock' | 'apiRatePerMinute' | 'ingest' | 'publicOrigins' | 'loginRatePerMinute' | 'session' | 'scryptParams'>;
+  /** Log level of the app's logger, whose lines are kept in `logs`; default silent. */
+  logLevel?: pino.Level;
 }
 
 type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
 
-export interface TestCloud extends TestCloudParts {
+export interface EmptyTestCloud extends TestCloudParts {
   app: CloudApp['app'];
   services: CloudApp['services'];
   dir: string;
+  /** The app's log lines, at `logLevel`. */
+  logs: string[];
+  /** Injects a request, with `token` as bearer unless it is missing or null. */
+  call(method: Method, url: string, token?: string | null, payload?: object | string, contentType?: string): Promise<LightMyRequestResponse>;
+}
+
+export interface TestCloud extends EmptyTestCloud {
   /**
    * API tokens of Aarhus (0751), one per role; `kbh` is an admin of København (0101); `gateway` is
    * the gateway token of gw-a in Aarhus.
    */
   tokens: { admin: string; technician: string; energi: string; affald: string; kbh: string; gateway: string };
-  /** Injects a request, with `token` as bearer unless it is missing or null. */
-  call(method: Method, url: string, token?: string | null, payload?: object | string, contentType?: string): Promise<LightMyRequestResponse>;
 }
 
 /**
@@ -48,6 +55,22 @@ export interface TestCloud extends TestCloudParts {
  * a test; everything is closed and removed when that test finishes.
  */
 export async function startTestCloud(options: TestCloudOptions): Promise<TestCloud> {
+  const cloud = await startEmptyTestCloud(options);
+  const apiToken = (kommune: string, name: string, role: 'admin' | 'technician' | 'energi' | 'affald') =>
+    cloud.services.apiTokens.issue(kommune, { name, roles: [role] }).token;
+  const tokens = {
+    admin: apiToken('0751', 'admin', 'admin'),
+    technician: apiToken('0751', 'tekniker', 'technician'),
+    energi: apiToken('0751', 'energi', 'energi'),
+    affald: apiToken('0751', 'affald', 'affald'),
+    kbh: apiToken('0101', 'kbh', 'admin'),
+    gateway: cloud.services.gatewayTokens.issue('0751', 'gw-a').token,
+  };
+  return { ...cloud, tokens };
+}
+
+/** startTestCloud without the tokens: for tests that count or issue tokens themselves. */
+export async function startEmptyTestCloud(options: TestCloudOptions): Promise<EmptyTestCloud> {
   const dir = mkdtempSync(join(tmpdir(), `sensorbro-${options.name}-`));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const database = openCloudDatabase(join(dir, 'cloud.db'));
@@ -56,10 +79,11 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
   onTestFinished(() => store.close());
   const registry = registryRoutes(database);
   const parts = { database, store, registry: registry.repository };
+  const logs: string[] = [];
   const { app, services } = await buildCloudApp({
     database,
     store,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: options.logLevel ?? 'silent' }, { write: (line: string) => void logs.push(line) }),
     cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
     scryptParams: { N: 1024, r: 8, p: 1, keyLength: 32 },
     docs: false,
@@ -71,23 +95,13 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
   const now = services.clock();
   services.repositories.kommuner.ensure('0751', 'Aarhus', now);
   services.repositories.kommuner.ensure('0101', 'København', now);
-  const apiToken = (kommune: string, name: string, role: 'admin' | 'technician' | 'energi' | 'affald') =>
-    services.apiTokens.issue(kommune, { name, roles: [role] }).token;
-  const tokens = {
-    admin: apiToken('0751', 'admin', 'admin'),
-    technician: apiToken('0751', 'tekniker', 'technician'),
-    energi: apiToken('0751', 'energi', 'energi'),
-    affald: apiToken('0751', 'affald', 'affald'),
-    kbh: apiToken('0101', 'kbh', 'admin'),
-    gateway: services.gatewayTokens.issue('0751', 'gw-a').token,
-  };
 
   return {
     ...parts,
     app,
     services,
     dir,
-    tokens,
+    logs,
     call: (method, url, token, payload, contentType) =>
       app.inject({
         method,

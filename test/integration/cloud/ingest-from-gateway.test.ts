@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildCloudApp } from '../../../cloud/src/app.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
 import type { TimeSeriesStore } from '../../../cloud/src/store/time-series-store.js';
 import { createForwarder } from '../../../gateway/src/forward/forwarder.js';
 import type { SensorRecord } from '../../../standards/src/index.js';
+import { startEmptyTestCloud } from '../../support/cloud-app.js';
 import { MemoryQueue, makeTestRecords } from '../../support/memory-queue.js';
 
 /**
@@ -22,27 +17,10 @@ afterEach(async () => {
 });
 
 async function startCloud() {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-ingest-it-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const logs: string[] = [];
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }),
-    cookieSecret: 'integration-cookie-secret-0123456789abcdef',
-    docs: false,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
+  const { app, services, store, logs } = await startEmptyTestCloud({ name: 'cloud-ingest-it', logLevel: 'info' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  services.repositories.kommuner.ensure('0751', 'Aarhus', new Date());
   return { url: `http://127.0.0.1:${address.port}`, services, store, logs };
 }
 

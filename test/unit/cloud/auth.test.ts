@@ -1,50 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Fastify from 'fastify';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CloudAppOptions, buildCloudApp } from '../../../cloud/src/app.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { requireRole } from '../../../cloud/src/api/auth/require-role.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../../cloud/src/auth/password-hash.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
+import { startEmptyTestCloud, type TestCloudOptions } from '../../support/cloud-app.js';
 
 /** Login, sessions, the session cookie, CSRF, requireRole: the real app over app.inject. */
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 const PASSWORD = 'korrekt hest batteri hæfteklamme';
 const fastScrypt = { N: 1024, r: 8, p: 1, keyLength: 32 };
 
-async function setup(options: Partial<CloudAppOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-auth-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const logs: string[] = [];
+async function setup(options: NonNullable<TestCloudOptions['app']> = {}) {
   const clock = { now: new Date('2026-03-02T10:00:00.000Z') };
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
-    cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    clock: () => new Date(clock.now),
-    scryptParams: fastScrypt,
-    docs: false,
-    ...options,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
-  services.repositories.kommuner.ensure('0751', 'Aarhus', clock.now);
-  services.repositories.kommuner.ensure('0101', 'København', clock.now);
+  const { app, services, logs } = await startEmptyTestCloud({ name: 'cloud-auth', logLevel: 'debug', app: { clock: () => new Date(clock.now), ...options } });
   const admin = await services.users.create({ kommune: '0751', email: 'Admin@Aarhus.dk', name: 'Anne Admin', password: PASSWORD, roles: ['admin'] });
   const tech = await services.users.create({ kommune: '0751', email: 'tekniker@aarhus.dk', name: 'Tom Tekniker', password: PASSWORD, roles: ['technician'] });
   return { app, services, logs, clock, admin, tech };
@@ -281,7 +249,7 @@ describe('requireRole', () => {
 
   it('as a preHandler on any route: any of the named roles passes; a gateway never does', async () => {
     const app = Fastify();
-    cleanups.push(() => app.close());
+    onTestFinished(() => app.close());
     app.addHook('onRequest', async (request) => {
       const who = request.headers['x-who'];
       if (who === 'gateway') request.principal = { kind: 'gateway', gatewayId: 'gw', kommune: '0751', tokenId: 't' };

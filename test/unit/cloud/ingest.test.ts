@@ -1,58 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CloudAppOptions, buildCloudApp } from '../../../cloud/src/app.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
-import type { TimeSeriesStore } from '../../../cloud/src/store/time-series-store.js';
+import { describe, expect, it } from 'vitest';
 import { newRecordId } from '../../../firmware-profiles/src/index.js';
 import { INGEST_PATH, ingestResponse, type SensorRecord } from '../../../standards/src/index.js';
+import { startEmptyTestCloud, type EmptyTestCloud, type TestCloudOptions } from '../../support/cloud-app.js';
 import { makeTestRecords } from '../../support/memory-queue.js';
 
 /** The cloud's ingest route over app.inject: real app, real database and SQLite time-series store in a temp dir. */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-interface Harness {
-  app: Awaited<ReturnType<typeof buildCloudApp>>['app'];
-  services: Awaited<ReturnType<typeof buildCloudApp>>['services'];
-  store: TimeSeriesStore;
-  logs: string[];
+interface Harness extends Pick<EmptyTestCloud, 'app' | 'services' | 'store' | 'logs'> {
   clock: { now: Date };
   /** A token for gateway gw-test of kommune 0751. */
   token: string;
 }
 
-async function setup(options: Partial<CloudAppOptions> = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-ingest-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
-  const logs: string[] = [];
+async function setup(options: NonNullable<TestCloudOptions['app']> = {}): Promise<Harness> {
   const clock = { now: new Date('2026-03-02T10:00:00.000Z') };
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
-    cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    clock: () => new Date(clock.now),
-    scryptParams: { N: 1024, r: 8, p: 1, keyLength: 32 },
-    docs: false,
-    ...options,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
-  services.repositories.kommuner.ensure('0751', 'Aarhus', clock.now);
-  services.repositories.kommuner.ensure('0101', 'København', clock.now);
+  const { app, services, store, logs } = await startEmptyTestCloud({ name: 'cloud-ingest', logLevel: 'debug', app: { clock: () => new Date(clock.now), ...options } });
   const { token } = services.gatewayTokens.issue('0751', 'gw-test');
   return { app, services, store, logs, clock, token };
 }

@@ -1,42 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildCloudApp } from '../../../cloud/src/app.js';
+import { describe, expect, it } from 'vitest';
 import { hashToken, parseToken } from '../../../cloud/src/auth/secret-token.js';
-import { openCloudDatabase } from '../../../cloud/src/db/open-database.js';
-import { openStore } from '../../../cloud/src/store/open-store.js';
 import { INGEST_PATH } from '../../../standards/src/index.js';
+import { startEmptyTestCloud } from '../../support/cloud-app.js';
 
 /** Gateway and API tokens: issuing (shown once), storage (hash only), rotation, revocation, over the admin API. */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'sensorbro-cloud-tokens-'));
-  const database = openCloudDatabase(join(dir, 'cloud.db'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
   const clock = { now: new Date('2026-03-02T10:00:00.000Z') };
-  const { app, services } = await buildCloudApp({
-    database,
-    store,
-    logger: pino({ level: 'silent' }),
-    cookieSecret: 'test-cookie-secret-0123456789abcdefghijklmnop',
-    clock: () => new Date(clock.now),
-    docs: false,
-  });
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => database.close(),
-    () => store.close(),
-    () => app.close(),
-  );
-  services.repositories.kommuner.ensure('0751', 'Aarhus', clock.now);
-  services.repositories.kommuner.ensure('0101', 'København', clock.now);
+  const { app, services, database } = await startEmptyTestCloud({ name: 'cloud-tokens', app: { clock: () => new Date(clock.now) } });
   const admin = services.apiTokens.issue('0751', { name: 'provisioning', roles: ['admin'] });
   const otherAdmin = services.apiTokens.issue('0101', { name: 'kbh', roles: ['admin'] });
   const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, token = admin.token) =>
