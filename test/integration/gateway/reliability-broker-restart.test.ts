@@ -84,7 +84,7 @@ describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-strea
       process.kill(gateway.pid, 'SIGSTOP');
       await new Promise((resolve) => setTimeout(resolve, 300));
       await broker.stop();
-      const ackedAtStop = run.ackedCount;
+      const ackedAtStop = ackedCount();
       process.kill(gateway.pid, 'SIGCONT');
       const stoppedAt = Date.now();
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -95,14 +95,26 @@ describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-strea
       return entry;
     };
 
-    const run = publishWindowed(publisher, messages, (index) => stream.message(index), { window: 200 });
-    // Restart 1 while the publisher is publishing, restart 2 once the gateway took messages again after it.
-    expect(await pollUntil(() => run.ackedCount >= messages * 0.4, 60_000, 2), 'publisher progress').toBe(true);
-    const first = await restart('while publishing');
+    // The stream in two halves, one restart while each is being published (the gateway frozen
+    // meanwhile), the second once the gateway has taken messages again after the first.
+    const half = Math.floor(messages / 2);
+    const publish = (from: number, count: number) => publishWindowed(publisher, count, (index) => stream.message(from + index), { window: 200 });
+    const runs: ReturnType<typeof publish>[] = [publish(0, half)];
+    const ackedCount = () => runs.reduce((sum, one) => sum + one.ackedCount, 0);
+    expect(await pollUntil(() => runs[0]!.ackedCount >= half * 0.4, 60_000, 2), 'publisher progress').toBe(true);
+    const first = await restart('while publishing the first half');
+    await runs[0]!.done;
     expect(await pollUntil(async () => (await ingested()) >= first.ingestedAtStop + messages * 0.1, 120_000, 20), 'the gateway took messages after restart 1').toBe(true);
-    const second = await restart('after the gateway resumed');
+    runs.push(publish(half, messages - half));
+    expect(await pollUntil(() => runs[1]!.ackedCount >= (messages - half) * 0.1, 60_000, 2), 'publisher progress').toBe(true);
+    const second = await restart('while publishing the second half');
+    await runs[1]!.done;
+    const run = {
+      ackedCount: ackedCount(),
+      failedCount: runs.reduce((sum, one) => sum + one.failedCount, 0),
+      acked: Uint8Array.from([...runs[0]!.acked, ...runs[1]!.acked]),
+    };
 
-    await run.done;
     const acknowledged = run.ackedCount;
     const drained = await pollUntil(async () => streamStored() >= acknowledged && (await gateway.status()).queue.depth === 0, 150_000, 100);
     await new Promise((resolve) => setTimeout(resolve, 500));
