@@ -149,7 +149,7 @@ export async function buildCloudApp(options: CloudAppOptions): Promise<CloudApp>
   });
   await app.register(usersRoutes, { users: repositories.users, userService: services.users, auditor });
   await app.register(apiTokenRoutes, { apiTokens: services.apiTokens, auditor, now: clock });
-  await app.register(gatewayTokenRoutes, { gatewayTokens: services.gatewayTokens, health: repositories.gatewayHealth, auditor });
+  await app.register(gatewayTokenRoutes, { gatewayTokens: services.gatewayTokens, auditor });
   await app.register(auditRoutes, { audit: repositories.audit });
   for (const routes of options.routes ?? []) await app.register(async (scope) => routes(scope, services));
 

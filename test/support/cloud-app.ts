@@ -8,7 +8,7 @@ import { buildCloudApp, type CloudApp, type CloudAppOptions, type CloudRoutes } 
 import { openCloudDatabase, type CloudDatabase } from '../../cloud/src/db/open-database.js';
 import type { RegistryRepository } from '../../cloud/src/registry/repository.js';
 import { registryRoutes } from '../../cloud/src/registry/routes.js';
-import { openStore } from '../../cloud/src/store/open-store.js';
+import { openStore, type StoreConfig } from '../../cloud/src/store/open-store.js';
 import type { TimeSeriesStore } from '../../cloud/src/store/time-series-store.js';
 
 export interface TestCloudParts {
@@ -26,6 +26,8 @@ export interface TestCloudOptions {
   app?: Pick<CloudAppOptions, 'docs' | 'clock' | 'apiRatePerMinute' | 'ingest' | 'publicOrigins' | 'loginRatePerMinute' | 'session' | 'scryptParams'>;
   /** Log level of the app's logger, whose lines are kept in `logs`; default silent. */
   logLevel?: pino.Level;
+  /** The time-series store; default the embedded SQLite store in the temporary directory. */
+  store?: StoreConfig;
 }
 
 type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
@@ -50,9 +52,10 @@ export interface TestCloud extends EmptyTestCloud {
 
 /**
  * A real cloud app for a test: buildCloudApp with the registry routes (and `routes`) on a real cloud
- * database and embedded SQLite store in a temporary directory, kommuner Aarhus and København, and
- * the tokens above. Silent logger, a test cookie secret and cheap scrypt parameters. Called inside
- * a test; everything is closed and removed when that test finishes.
+ * database and store (embedded SQLite unless `store` says otherwise) in a temporary directory,
+ * kommuner Aarhus and København, and the tokens above. Silent logger, a test cookie secret and
+ * cheap scrypt parameters. Called inside a test; everything is closed and removed when that test
+ * finishes.
  */
 export async function startTestCloud(options: TestCloudOptions): Promise<TestCloud> {
   const cloud = await startEmptyTestCloud(options);
@@ -75,7 +78,7 @@ export async function startEmptyTestCloud(options: TestCloudOptions): Promise<Em
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const database = openCloudDatabase(join(dir, 'cloud.db'));
   onTestFinished(() => database.close());
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: dir });
+  const store = await openStore(options.store ?? { kind: 'sqlite' }, { dataDir: dir });
   onTestFinished(() => store.close());
   const registry = registryRoutes(database);
   const parts = { database, store, registry: registry.repository };

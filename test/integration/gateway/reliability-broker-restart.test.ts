@@ -1,20 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliveryReport, Em310Stream, publishWindowed } from '../../support/chirpstack-uplinks.js';
-import {
-  type GatewayProcess,
-  gatewayConfigYaml,
-  killAllGatewayProcesses,
-  pollUntil,
-  probeDevice,
-  startGatewayProcess,
-  waitUntilSubscribed,
-} from '../../support/gateway-process.js';
-import { type IngestEndpoint, startIngestEndpoint } from '../../support/ingest-endpoint.js';
-import { type Mosquitto, mosquittoMissing, startMosquitto } from '../../support/mosquitto.js';
+import { pollUntil } from '../../support/gateway-process.js';
+import { mosquittoMissing } from '../../support/mosquitto.js';
+import { reliabilityRig } from '../../support/reliability-rig.js';
 
 /**
  * Reliability 3: the upstream Mosquitto is restarted (SIGTERM: it saves its persistence; then
@@ -33,53 +21,19 @@ const devices = ['24e124136b520001', '24e124136b520002', '24e124136b520003'];
 const seconds = (ms: number) => ms / 1000;
 
 describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-stream${mosquittoMissing}`, () => {
-  let dir: string;
-  let broker: Mosquitto;
-  let cloud: IngestEndpoint;
-  let publisher: MqttClient;
-  let gateway: GatewayProcess;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sensorbro-reliability-broker-'));
-    broker = await startMosquitto();
-    cloud = await startIngestEndpoint({ token: 'test-token', gatewayId: 'gw-broker', kommune: '0751' });
-    const configFile = join(dir, 'gateway.yaml');
-    writeFileSync(
-      configFile,
-      gatewayConfigYaml({
-        gatewayId: 'gw-broker',
-        storageDir: join(dir, 'data'),
-        mqttUrl: broker.url,
-        clientId: 'gw-broker-chirpstack',
-        cloudUrl: cloud.url,
-        devices: devices.map((deviceKey, i) => ({ deviceKey, profile: 'milesight-em310-udl', assetId: `container-${i + 1}` })),
-      }),
-    );
-    gateway = await startGatewayProcess(configFile);
-    publisher = await connectAsync(broker.url, { clientId: 'network-server-broker', clean: true, reconnectPeriod: 100 });
-    await waitUntilSubscribed(gateway, (probe) => publisher.publishAsync(probe.topic, probe.payload, { qos: 1 }));
-  }, 90_000);
-
-  afterAll(async () => {
-    await killAllGatewayProcesses();
-    await publisher?.endAsync(true);
-    await cloud?.close();
-    await broker?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const rig = reliabilityRig({
+    name: 'broker',
+    devices: devices.map((deviceKey, i) => ({ deviceKey, profile: 'milesight-em310-udl', assetId: `container-${i + 1}` })),
+    publisherReconnectMs: 100,
   });
 
   it('takes the QoS 1 messages the broker session held across two broker restarts, each once', async () => {
+    const { broker, cloud, gateway } = rig;
     const began = Date.now();
     const stream = new Em310Stream(`broker-${process.pid}-${began}`, devices);
-    const streamStored = () => cloud.stored().filter((record) => devices.includes(record.deviceId)).length;
-    // Stream uplinks the gateway took (pipeline.uplinks counts a redelivered message again).
-    const ingested = async () => {
-      const status = await gateway.status();
-      return status.pipeline.uplinks - status.deadLetters.total;
-    };
     const restarts: Record<string, unknown>[] = [];
     const restart = async (moment: string) => {
-      const ingestedAtStop = await ingested();
+      const ingestedAtStop = await rig.ingested();
       // Frozen, the gateway takes nothing more: what the publisher sends meanwhile stays in its session.
       process.kill(gateway.pid, 'SIGSTOP');
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -98,13 +52,13 @@ describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-strea
     // The stream in two halves, one restart while each is being published (the gateway frozen
     // meanwhile), the second once the gateway has taken messages again after the first.
     const half = Math.floor(messages / 2);
-    const publish = (from: number, count: number) => publishWindowed(publisher, count, (index) => stream.message(from + index), { window: 200 });
+    const publish = (from: number, count: number) => publishWindowed(rig.publisher, count, (index) => stream.message(from + index), { window: 200 });
     const runs: ReturnType<typeof publish>[] = [publish(0, half)];
     const ackedCount = () => runs.reduce((sum, one) => sum + one.ackedCount, 0);
     expect(await pollUntil(() => runs[0]!.ackedCount >= half * 0.4, 60_000, 2), 'publisher progress').toBe(true);
     const first = await restart('while publishing the first half');
     await runs[0]!.done;
-    expect(await pollUntil(async () => (await ingested()) >= first.ingestedAtStop + messages * 0.1, 120_000, 20), 'the gateway took messages after restart 1').toBe(true);
+    expect(await pollUntil(async () => (await rig.ingested()) >= first.ingestedAtStop + messages * 0.1, 120_000, 20), 'the gateway took messages after restart 1').toBe(true);
     runs.push(publish(half, messages - half));
     expect(await pollUntil(() => runs[1]!.ackedCount >= (messages - half) * 0.1, 60_000, 2), 'publisher progress').toBe(true);
     const second = await restart('while publishing the second half');
@@ -116,7 +70,7 @@ describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-strea
     };
 
     const acknowledged = run.ackedCount;
-    const drained = await pollUntil(async () => streamStored() >= acknowledged && (await gateway.status()).queue.depth === 0, 150_000, 100);
+    const drained = await rig.drained(acknowledged, 150_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const status = await gateway.status();
     const report = deliveryReport(stream, run.acked, cloud.stored());
@@ -141,12 +95,7 @@ describe.skipIf(mosquittoMissing !== '')(`upstream Mosquitto restarted mid-strea
     // The premise: the broker held messages for the gateway over each restart.
     expect(first.heldForGatewayAtStop).toBeGreaterThan(0);
     expect(second.heldForGatewayAtStop).toBeGreaterThan(0);
-    expect(report).toMatchObject({ missing: 0, unexpected: 0, repeated: 0, wrongValue: 0 });
-    expect(report.stored).toBe(acknowledged);
-    expect(cloud.counts.rejected).toBe(0);
-    expect(status.queue).toMatchObject({ depth: 0, droppedAtQuota: 0 });
+    rig.expectEachAcknowledgedStoredOnce(report, acknowledged, status);
     expect(status.sources.every((source) => source.connected)).toBe(true);
-    expect(Object.keys(status.deadLetters.byDevice)).toEqual([probeDevice]);
-    expect(gateway.alive()).toBe(true);
   }, 300_000);
 });

@@ -1,21 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { readAdminToken } from '../../../gateway/src/status/admin-token.js';
 import { chirpstackUpEvent, chirpstackUpTopic, type MqttMessage, publishWindowed } from '../../support/chirpstack-uplinks.js';
-import {
-  type GatewayProcess,
-  gatewayConfigYaml,
-  killAllGatewayProcesses,
-  pollUntil,
-  probeDevice,
-  startGatewayProcess,
-  waitUntilSubscribed,
-} from '../../support/gateway-process.js';
-import { type IngestEndpoint, startIngestEndpoint } from '../../support/ingest-endpoint.js';
-import { type Mosquitto, mosquittoMissing, startMosquitto } from '../../support/mosquitto.js';
+import { type GatewayProcess, pollUntil, probeDevice } from '../../support/gateway-process.js';
+import { mosquittoMissing } from '../../support/mosquitto.js';
+import { reliabilityRig } from '../../support/reliability-rig.js';
 
 /**
  * Reliability 4: 10⁵ hostile messages through the real ingest path (Mosquitto → ChirpStack source
@@ -181,51 +170,17 @@ interface DeadLetterEntry {
 }
 
 describe.skipIf(mosquittoMissing !== '')(`10⁵ hostile messages through the real ingest path${mosquittoMissing}`, () => {
-  let dir: string;
-  let broker: Mosquitto;
-  let cloud: IngestEndpoint;
-  let publisher: MqttClient;
-  let gateway: GatewayProcess;
-  let storageDir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sensorbro-reliability-flood-'));
-    storageDir = join(dir, 'data');
-    broker = await startMosquitto();
-    cloud = await startIngestEndpoint({ token: 'test-token', gatewayId: 'gw-flood', kommune: '0751' });
-    const configFile = join(dir, 'gateway.yaml');
-    writeFileSync(
-      configFile,
-      gatewayConfigYaml({
-        gatewayId: 'gw-flood',
-        storageDir,
-        mqttUrl: broker.url,
-        clientId: 'gw-flood-chirpstack',
-        cloudUrl: cloud.url,
-        batchSize: 1000,
-        lingerMs: 50,
-        deadLetterMax: Math.max(200_000, total * 2),
-        maxPayloadBytes,
-        devices: configured.map(({ deviceKey, profile, ...rest }) => ({ deviceKey, profile, ...('params' in rest ? { params: rest.params } : {}) })),
-      }),
-    );
-    gateway = await startGatewayProcess(configFile);
-    publisher = await connectAsync(broker.url, { clientId: 'network-server-flood', clean: true, reconnectPeriod: 200 });
-    await waitUntilSubscribed(gateway, (probe) => publisher.publishAsync(probe.topic, probe.payload, { qos: 1 }));
-  }, 90_000);
-
-  afterAll(async () => {
-    await killAllGatewayProcesses();
-    await publisher?.endAsync(true);
-    await cloud?.close();
-    await broker?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const rig = reliabilityRig({
+    name: 'flood',
+    devices: configured.map(({ deviceKey, profile, ...rest }) => ({ deviceKey, profile, ...('params' in rest ? { params: rest.params } : {}) })),
+    config: { batchSize: 1000, lingerMs: 50, deadLetterMax: Math.max(200_000, total * 2), maxPayloadBytes },
   });
 
   it('takes them all without crashing: records plus dead letters account for every message, each dead letter with a reason', async () => {
+    const { broker, cloud, gateway } = rig;
     const began = Date.now();
     const flood = makeFlood(`flood-${process.pid}-${began}`);
-    const run = publishWindowed(publisher, total, flood.message, { window: 1000 });
+    const run = publishWindowed(rig.publisher, total, flood.message, { window: 1000 });
     await run.done;
     const publishedS = (Date.now() - began) / 1000;
     expect(run.failedCount).toBe(0);
@@ -251,7 +206,7 @@ describe.skipIf(mosquittoMissing !== '')(`10⁵ hostile messages through the rea
     }, 10_000, 100);
     const status = await gateway.status();
     // Connections of the gateway's MQTT client in the broker log: one, unless it was dropped.
-    const upstreamConnections = broker.log().split('\n').filter((line) => line.includes(' as gw-flood-chirpstack ')).length;
+    const upstreamConnections = broker.log().split('\n').filter((line) => line.includes(` as ${rig.clientId} `)).length;
     const probeLetters = probes(status);
 
     // Records at the cloud, by the message they came from (receivedAt = baseMs + index).
@@ -269,7 +224,7 @@ describe.skipIf(mosquittoMissing !== '')(`10⁵ hostile messages through the rea
     }
 
     // Every dead letter, paged through the admin API.
-    const token = readAdminToken(storageDir);
+    const token = readAdminToken(rig.storageDir);
     const codes = new Map<string, number>();
     const reasons = new Map<string, number>();
     const withoutReason: DeadLetterEntry[] = [];

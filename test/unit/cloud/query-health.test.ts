@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviceState, gatewayState, defaultHealthThresholds } from '../../../cloud/src/query/health-state.js';
+import { gatewayHealthView } from '../../../cloud/src/query/query-schemas.js';
 import type { GatewayHeartbeatRecord } from '../../../standards/src/index.js';
 import { hoursAfter, type QueryHarness, queryHarness, record } from './query-harness.js';
 
@@ -92,6 +93,29 @@ describe('query API: gateway health', () => {
       expect((await h.get(url, h.tokens.gateway)).statusCode).toBe(401);
       for (const token of [h.tokens.admin, h.tokens.technician, h.tokens.energi, h.tokens.affald]) expect((await h.get(url, token)).statusCode).toBe(200);
     }
+  });
+
+  it('shows, and documents, every field the gateway-health table keeps (what the removed /api/v1/gateway-health listed)', async () => {
+    const h = await queryHarness({ now: NOW });
+    const everyField = {
+      uptimeS: 86_400, queueDepth: 12, queueOldestAgeS: 40, queueDroppedTotal: 2, deadLetters: 1, uplinksTotal: 900,
+      recordsTotal: 880, sourcesConnected: 2, sourcesTotal: 3, devicesConfigured: 40, softwareVersion: '0.2.0',
+    };
+    const ingest = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      headers: { authorization: `Bearer ${h.tokens.gateway}`, 'content-type': 'application/json' },
+      payload: { gatewayId: 'gw-a', records: [record('gateway-heartbeat/1', ago(30), { deviceId: 'gw-a', delayS: 0 }, everyField)] },
+    });
+    expect(ingest.statusCode).toBe(200);
+
+    const { kommune: _kommune, gatewayId: _gatewayId, ...stored } = h.services.repositories.gatewayHealth.get('0751', 'gw-a')!;
+    expect(stored).toMatchObject({ ...everyField, recordsStoredTotal: 1, lastContactAt: NOW });
+    const shown = (await h.get('/api/v1/gateways/gw-a/health', h.tokens.technician)).json();
+    expect(shown.health).toEqual(stored);
+    expect((await h.get('/api/v1/gateways/health', h.tokens.technician)).json()).toEqual([shown]);
+    expect(Object.keys(gatewayHealthView.shape.health.unwrap().shape).sort()).toEqual(Object.keys(stored).sort());
+    expect((await h.get('/api/v1/gateway-health', h.tokens.admin)).statusCode).toBe(404);
   });
 
   it('takes other thresholds', async () => {

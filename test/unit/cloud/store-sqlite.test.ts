@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../cloud/src/store/open-store.js';
-import { openSqliteStore } from '../../../cloud/src/store/sqlite/sqlite-store.js';
+import { openSqliteStore, type StoreLogger } from '../../../cloud/src/store/sqlite/sqlite-store.js';
+import { copenhagenDayStart } from '../../../cloud/src/store/zone.js';
 import { newRecordId } from '../../../firmware-profiles/src/index.js';
 import type { SensorRecord } from '../../../standards/src/index.js';
 import { storeContract } from '../../support/store-contract.js';
@@ -79,6 +80,89 @@ describe('sqlite store: its own tables', () => {
     expect(await store.write(good)).toEqual(['stored', 'stored']);
     expect(await store.latest({ kommune: '0751' })).toEqual(good);
     await store.close();
+  });
+
+  it('packs the daily rollups of each series\' earlier months, and keeps only its newest month in rollup_1d', async () => {
+    const store = openSqliteStore({ dir, logger: silent, synchronous: 'normal' });
+    const start = Date.parse('2026-01-20T00:00:00Z');
+    await store.write(Array.from({ length: 24 * 60 }, (_, h) => reading(start + h * 3_600_000, 100 + (h % 50))));
+    await store.close();
+    const db = new Database(join(dir, 'store.db'), { readonly: true });
+    // 60 days from 20 January: January and February packed, March (the newest month) in rollup_1d
+    expect(db.prepare('SELECT count(*) FROM rollup_1d').pluck().get()).toBe(21);
+    const months = db.prepare('SELECT DISTINCT key % 4096 FROM rollup_days ORDER BY 1').pluck().all();
+    expect(months).toEqual([(2026 - 1970) * 12, (2026 - 1970) * 12 + 1]);
+    db.close();
+  });
+
+  it('upgrades a file of format 1 (daily rollups unpacked) and answers the same afterwards', async () => {
+    let store = openSqliteStore({ dir, logger: silent, synchronous: 'normal' });
+    const start = Date.parse('2025-12-28T05:00:00Z');
+    const readings = ['c-1', 'c-2'].flatMap((assetId, a) =>
+      Array.from({ length: 8 * 100 }, (_, i) => ({ ...reading(start + i * 3 * 3_600_000 + a, 1000 - (i % 97) * 3, assetId), device: { batteryPercent: 90 - i / 100 } })),
+    );
+    await store.write(readings);
+    const queries = (['distanceMm', 'device.batteryPercent'] as const).flatMap((field) =>
+      (['1d', '30d'] as const).flatMap((bucket) =>
+        (['max', 'mean', 'sum-delta'] as const).map((aggregate) => ({
+          kommune: '0751',
+          standard: 'fill-level/1' as const,
+          assetId: 'c-1',
+          field,
+          from: '2025-12-01T00:00:00Z',
+          to: '2026-04-15T10:00:00Z',
+          bucket,
+          aggregate,
+        })),
+      ),
+    );
+    const answers = async () => Promise.all(queries.map((query) => store.range(query)));
+    const before = await answers();
+    expect(before[0]!.length).toBeGreaterThan(90);
+    await store.close();
+
+    // Turn the file into format 1: every day back into rollup_1d, no rollup_days.
+    const db = new Database(join(dir, 'store.db'));
+    const slots = db.prepare('SELECT max(slot) + 1 FROM slots').pluck().get() as number;
+    const stats = ['n', 's', 'lo', 'hi', 'f', 'l', 'd', 't'];
+    const insertDay = db.prepare('INSERT OR IGNORE INTO rollup_1d (series_id, bucket, last_ts) VALUES (?, ?, ?)');
+    db.transaction(() => {
+      for (const [key, days] of db.prepare('SELECT key, days FROM rollup_days').raw().all() as [number, Buffer][]) {
+        const month = key % 4096;
+        const slot = Math.floor(key / 4096) % 256;
+        const seriesId = Math.floor(key / 4096 / 256);
+        for (let day = 0; day < 31; day++) {
+          const values = stats.map((_, i) => days.readDoubleLE((day * 8 + i) * 8));
+          if (values[0] === 0) continue;
+          const bucket = copenhagenDayStart(Date.UTC(1970, month, day + 1, 12));
+          insertDay.run(seriesId, bucket, values[7]);
+          db.prepare(`UPDATE rollup_1d SET last_ts = max(last_ts, ?), ${stats.map((stat) => `${stat}${slot} = ?`).join(', ')} WHERE series_id = ? AND bucket = ?`).run(
+            values[7],
+            ...values,
+            seriesId,
+            bucket,
+          );
+        }
+      }
+      db.exec('DROP TABLE rollup_days');
+    })();
+    db.pragma('user_version = 1');
+    expect(slots).toBeGreaterThan(0);
+    expect(db.prepare('SELECT count(*) FROM rollup_1d').pluck().get()).toBeGreaterThan(200);
+    db.close();
+
+    const messages: string[] = [];
+    const logger = { ...silent, info: (fields: object, message?: string) => void messages.push(message ?? '') };
+    store = openSqliteStore({ dir, logger: logger as unknown as StoreLogger, synchronous: 'normal' });
+    expect(messages.some((message) => message.includes('format 1 → 2'))).toBe(true);
+    expect(await answers()).toEqual(before);
+    await store.close();
+    const upgraded = new Database(join(dir, 'store.db'), { readonly: true });
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+    // what is left in rollup_1d is each series' newest month (April 2026)
+    const left = upgraded.prepare('SELECT min(bucket) FROM rollup_1d').pluck().get() as number;
+    expect(new Date(left).toISOString()).toBe('2026-03-31T22:00:00.000Z');
+    upgraded.close();
   });
 
   it('refuses a file of a newer format', async () => {

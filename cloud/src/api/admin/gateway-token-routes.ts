@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { GatewayTokenService } from '../../auth/gateway-tokens.js';
-import type { GatewayHealthRepository } from '../../db/gateway-health.js';
 import type { Auditor } from '../audit.js';
 import { actorOf } from '../audit.js';
 import { requireRole } from '../auth/require-role.js';
@@ -36,14 +35,14 @@ const issuedView = z.object({
 const listQuery = z.strictObject({ gatewayId: gatewayIdSchema.optional() });
 
 /**
- * Gateway tokens of the kommune (admin): issue or rotate (the token is shown once), list, revoke;
- * and the gateways' health as ingest last saw it (admin, technician).
+ * Gateway tokens of the kommune (admin): issue or rotate (the token is shown once), list, revoke.
+ * The gateways' health is the query API's GET /api/v1/gateways/health.
  */
 export async function gatewayTokenRoutes(
   app: FastifyInstance,
-  options: { gatewayTokens: GatewayTokenService; health: GatewayHealthRepository; auditor: Auditor },
+  options: { gatewayTokens: GatewayTokenService; auditor: Auditor },
 ): Promise<void> {
-  const { gatewayTokens, health, auditor } = options;
+  const { gatewayTokens, auditor } = options;
 
   app.get(
     '/api/v1/gateway-tokens',
@@ -97,14 +96,5 @@ export async function gatewayTokenRoutes(
       auditor.record(request, 'gateway-token.revoked', { target: `gateway-token:${id}` });
       return reply.code(204).send();
     },
-  );
-
-  app.get(
-    '/api/v1/gateway-health',
-    {
-      preHandler: requireRole('admin', 'technician'),
-      ...routeSchema({ summary: "The kommune's gateways as ingest last heard them (contact, heartbeat, queue)", tags: ['gateways'], security: adminSecurity }),
-    },
-    async (request) => health.list(request.principal!.kommune).map(({ kommune: _kommune, ...rest }) => rest),
   );
 }

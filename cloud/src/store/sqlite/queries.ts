@@ -5,6 +5,7 @@ import { BucketFolder, pointSummary, type Summary } from '../summary.js';
 import type { Bucket, LatestQuery } from '../time-series-store.js';
 import { boundariesOnHours, copenhagenDayStart, defaultTimeZone, hourMs, nextBucketStart } from '../zone.js';
 import type { Catalog } from './catalog.js';
+import { DayRollups } from './day-rollups.js';
 import { decodeRecord, idText } from './record-codec.js';
 import type { SlotMap } from './schema.js';
 
@@ -22,19 +23,21 @@ const maxRawWindowMs = 400 * 24 * hourMs;
  * - '1h' (and day/week/month buckets of zones other than Europe/Copenhagen whose boundaries fall
  *   on whole hours): hourly rollup rows for the whole hours inside the range that have them,
  *   points for the rest (hours with one reading, and the partial hours at the edges);
- * - '1d', '7d', '30d' in Europe/Copenhagen: daily rollup rows for the whole days inside the range,
- *   the hourly source for the partial days at the edges.
+ * - '1d', '7d', '30d' in Europe/Copenhagen: the daily rollups (packed months, then `rollup_1d`)
+ *   for the whole days inside the range, the hourly source for the partial days at the edges.
  */
 export class SqliteQueries {
   private readonly bySlot = new Map<number, ReturnType<SqliteQueries['prepareSlot']>>();
   private readonly statements;
   private readonly latestStatements = new Map<string, Database.Statement>();
+  private readonly days: DayRollups;
 
   constructor(
     private readonly db: Database.Database,
     private readonly catalog: Catalog,
     private readonly slots: SlotMap,
   ) {
+    this.days = new DayRollups(db);
     this.statements = {
       seriesOfAsset: db.prepare('SELECT id FROM series WHERE kommune = ? AND standard = ? AND asset_id = ?').pluck(),
       seriesOfAssetDevice: db.prepare('SELECT id FROM series WHERE kommune = ? AND standard = ? AND asset_id = ? AND device_id = ?').pluck(),
@@ -59,10 +62,10 @@ export class SqliteQueries {
       points: this.db.prepare(`SELECT ts, ${v} FROM points WHERE series_id = ? AND ts >= ? AND ts < ? AND ${v} IS NOT NULL ORDER BY ts, id`).raw(),
       hours: this.db.prepare(`SELECT ${stats} FROM rollup_1h WHERE series_id = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`).raw(),
       days: this.db.prepare(`SELECT ${stats} FROM rollup_1d WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`).raw(),
+      lastDay: this.db.prepare(`SELECT l${slot} FROM rollup_1d WHERE series_id = ? AND bucket < ? AND n${slot} > 0 ORDER BY bucket DESC LIMIT 1`).pluck(),
       lastPoint: this.db
         .prepare(`SELECT ${v} FROM points WHERE series_id = ? AND ts >= ? AND ts < ? AND ${v} IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1`)
         .pluck(),
-      lastDay: this.db.prepare(`SELECT l${slot} FROM rollup_1d WHERE series_id = ? AND bucket < ? AND n${slot} > 0 ORDER BY bucket DESC LIMIT 1`).pluck(),
     };
   }
 
@@ -96,13 +99,13 @@ export class SqliteQueries {
     const statements = this.slotStatements(slot);
     const folder = new BucketFolder(query.bucket, query.timeZone);
     for (const id of seriesIds) {
-      const lastBefore = query.aggregate === 'sum-delta' ? this.lastValueBefore(statements, id, query.from) : undefined;
-      folder.addSeries(this.summaries(statements, id, query), lastBefore);
+      const lastBefore = query.aggregate === 'sum-delta' ? this.lastValueBefore(statements, slot, id, query.from) : undefined;
+      folder.addSeries(this.summaries(statements, slot, id, query), lastBefore);
     }
     return folder.result(query.aggregate);
   }
 
-  private summaries(statements: ReturnType<SqliteQueries['prepareSlot']>, id: number, query: CheckedRange): Summary[] {
+  private summaries(statements: ReturnType<SqliteQueries['prepareSlot']>, slot: number, id: number, query: CheckedRange): Summary[] {
     const out: Summary[] = [];
     const points = (from: number, to: number) => {
       if (from >= to) return;
@@ -130,6 +133,8 @@ export class SqliteQueries {
       const endDay = copenhagenDayStart(to);
       if (firstDay >= endDay) return hourly(from, to);
       hourly(from, firstDay);
+      // packed months first: rollup_1d holds only the series' newest month
+      this.days.summaries(id, slot, firstDay, endDay, out);
       for (const row of statements.days.all(id, firstDay, endDay) as RollupRow[]) rollup(row);
       hourly(endDay, to);
     };
@@ -143,13 +148,16 @@ export class SqliteQueries {
     return out;
   }
 
-  /** The series' last value of the field before `ms`: from the points of that day, else from the daily rollup. */
-  private lastValueBefore(statements: ReturnType<SqliteQueries['prepareSlot']>, id: number, ms: number): number | undefined {
+  /** The series' last value of the field before `ms`: from the points of that day, else from the daily rollups. */
+  private lastValueBefore(statements: ReturnType<SqliteQueries['prepareSlot']>, slot: number, id: number, ms: number): number | undefined {
     const day = copenhagenDayStart(ms);
-    const inDay = statements.lastPoint.get(id, day, ms) as number | undefined;
-    if (inDay !== undefined && inDay !== null) return inDay;
-    const before = statements.lastDay.get(id, day) as number | undefined | null;
-    return before ?? undefined;
+    if (day < ms) {
+      const inDay = statements.lastPoint.get(id, day, ms) as number | undefined | null;
+      if (inDay !== undefined && inDay !== null) return inDay;
+    }
+    const inNewestMonth = statements.lastDay.get(id, day) as number | undefined | null;
+    if (inNewestMonth !== undefined && inNewestMonth !== null) return inNewestMonth;
+    return this.days.lastBefore(id, slot, day);
   }
 
   latest(query: LatestQuery): SensorRecord[] {

@@ -1,16 +1,20 @@
 import type Database from 'better-sqlite3';
 import { copenhagenDayStart, defaultTimeZone, hourMs, nextBucketStart } from '../zone.js';
 import type { Catalog, Series } from './catalog.js';
+import { DayRollups, type DayStats, dayPlace, dayStartOf } from './day-rollups.js';
 import { rollupStats } from './schema.js';
 
 /**
- * Keeps `rollup_1h` and `rollup_1d` true on every write, incrementally:
+ * Keeps `rollup_1h` and the daily rollups (`rollup_1d` for each series' newest month, packed
+ * `rollup_days` for its earlier months; see day-rollups.ts) true on every write, incrementally:
  *
  * - a reading newer than everything its series has (the normal case, also for a replayed
  *   backlog, which comes oldest first) is appended to its day row with one upsert, and to its
  *   hour row when the hour already has a reading (the hour row is created from the points then);
  * - any other reading (older than the series' newest, or at the same time) has its hour and day
- *   rebuilt from the points, which are few per bucket.
+ *   rebuilt from the points, which are few per bucket;
+ * - the first reading of a series in a later month than its newest packs the series' `rollup_1d`
+ *   rows (all of its newest month) into `rollup_days`.
  *
  * Per slot a row holds n, sum, min, max, first, last, inc (the sum of positive steps between
  * consecutive values inside the bucket) and the time of the last value — enough to fold buckets
@@ -19,6 +23,12 @@ import { rollupStats } from './schema.js';
 
 type Table = 'rollup_1h' | 'rollup_1d';
 type PointRow = [ts: number, ...values: (number | null)[]];
+type DayRow = [bucket: number, ...stats: (number | null)[]];
+
+/** Month (since January 1970, Copenhagen calendar) of the instant `ms`. */
+function monthOf(ms: number): number {
+  return dayPlace(copenhagenDayStart(ms)).month;
+}
 
 /** SET expressions that append one reading (value `v`, present when `present`, at time `t`) to slot i. */
 function appendSlot(i: number, v: string, present: string, t: string): string[] {
@@ -32,6 +42,34 @@ function appendSlot(i: number, v: string, present: string, t: string): string[] 
     `d${i} = CASE WHEN ${present} THEN coalesce(d${i}, 0) + (CASE WHEN l${i} IS NOT NULL AND ${v} > l${i} THEN ${v} - l${i} ELSE 0 END) ELSE d${i} END`,
     `t${i} = CASE WHEN ${present} THEN ${t} ELSE t${i} END`,
   ];
+}
+
+/** Per slot, n, sum, min, max, first, last, inc and time of the last value of the rows' values (all null for a slot without values). */
+function statsOfPoints(rows: readonly PointRow[], slotCount: number): (number | null)[] {
+  const width = rollupStats.length;
+  const stats: (number | null)[] = new Array(slotCount * width).fill(null);
+  for (const row of rows) {
+    const ts = row[0];
+    for (let i = 0; i < slotCount; i++) {
+      const v = row[i + 1];
+      if (v === null || v === undefined) continue;
+      const at = i * width;
+      const n = stats[at] as number | null;
+      if (n === null) {
+        stats.splice(at, width, 1, v, v, v, v, v, 0, ts);
+        continue;
+      }
+      const last = stats[at + 5] as number;
+      stats[at] = n + 1;
+      stats[at + 1] = (stats[at + 1] as number) + v;
+      if (v < (stats[at + 2] as number)) stats[at + 2] = v;
+      if (v > (stats[at + 3] as number)) stats[at + 3] = v;
+      stats[at + 5] = v;
+      stats[at + 6] = (stats[at + 6] as number) + Math.max(0, v - last);
+      stats[at + 7] = ts;
+    }
+  }
+  return stats;
 }
 
 function statColumns(count: number): string[] {
@@ -50,6 +88,7 @@ export class Rollups {
 
   private readonly db: Database.Database;
   private readonly valueNames: readonly string[];
+  private readonly days: DayRollups;
 
   constructor(
     db: Database.Database,
@@ -62,7 +101,10 @@ export class Rollups {
     const pointColumns = slots.map((i) => `v${i}`).join(', ');
     this.db = db;
     this.valueNames = slots.map((i) => `v${i}`);
+    this.days = new DayRollups(db);
     this.statements = {
+      dayRows: db.prepare(`SELECT bucket, ${stats.join(', ')} FROM rollup_1d WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`).raw(),
+      removeDays: db.prepare('DELETE FROM rollup_1d WHERE series_id = ? AND bucket >= ? AND bucket < ?'),
       appendHour: db.prepare(
         `UPDATE rollup_1h SET last_ts = @ts, ${updateSet.join(', ')} WHERE series_id = @series AND bucket = @bucket AND last_ts < @ts`,
       ),
@@ -120,6 +162,7 @@ export class Rollups {
     params.series = series.id;
     params.ts = ts;
     if (ts > newest) {
+      if (newest !== -Infinity && monthOf(ts) > monthOf(newest)) this.pack(series.id, -Infinity, dayStartOf(monthOf(ts), 0));
       if (newest >= hour) {
         params.bucket = hour;
         if (this.statements.appendHour.run(params).changes === 0) this.rebuild('rollup_1h', series.id, hour, hour + hourMs);
@@ -135,9 +178,44 @@ export class Rollups {
       if (this.dayUpsert(slots).run(bind).changes === 0) this.rebuild('rollup_1d', series.id, day, nextBucketStart('1d', defaultTimeZone, day));
     } else {
       this.rebuild('rollup_1h', series.id, hour, hour + hourMs);
-      this.rebuild('rollup_1d', series.id, day, nextBucketStart('1d', defaultTimeZone, day));
+      if (monthOf(ts) < monthOf(newest)) this.rebuildPackedDay(series.id, day);
+      else this.rebuild('rollup_1d', series.id, day, nextBucketStart('1d', defaultTimeZone, day));
     }
     series.lastTs = Math.max(newest, ts);
+  }
+
+  /** Moves the series' `rollup_1d` rows of days in [from, before) into the packed rollups. */
+  pack(seriesId: number, from: number, before: number): void {
+    const rows = this.statements.dayRows.all(seriesId, from, before) as DayRow[];
+    if (rows.length === 0) return;
+    const width = rollupStats.length;
+    // month → slot → days
+    const months = new Map<number, Map<number, [number, DayStats][]>>();
+    for (const [bucket, ...stats] of rows) {
+      const { month, day } = dayPlace(bucket);
+      let slots = months.get(month);
+      if (!slots) months.set(month, (slots = new Map()));
+      for (let i = 0; i < this.slotCount; i++) {
+        const n = stats[i * width];
+        if (n === null || n === undefined || n === 0) continue;
+        let days = slots.get(i);
+        if (!days) slots.set(i, (days = []));
+        days.push([day, stats.slice(i * width, (i + 1) * width) as DayStats]);
+      }
+    }
+    for (const [month, slots] of months) for (const [slot, days] of slots) this.days.putDays(seriesId, slot, month, days);
+    this.statements.removeDays.run(seriesId, from, before);
+  }
+
+  /** Recomputes one day of a packed month from the points. */
+  private rebuildPackedDay(seriesId: number, start: number): void {
+    const rows = this.statements.points.all(seriesId, start, nextBucketStart('1d', defaultTimeZone, start)) as PointRow[];
+    const stats = statsOfPoints(rows, this.slotCount);
+    const width = rollupStats.length;
+    for (let i = 0; i < this.slotCount; i++) {
+      const slot = stats.slice(i * width, (i + 1) * width);
+      this.days.put(seriesId, i, start, slot[0] === null ? undefined : (slot as DayStats));
+    }
   }
 
   /** Recomputes one bucket from the points; an hour keeps a row only with two or more readings. */
@@ -147,29 +225,7 @@ export class Rollups {
       this.statements.remove[table].run(seriesId, start);
       return;
     }
-    const width = rollupStats.length;
-    const stats: (number | null)[] = new Array(this.slotCount * width).fill(null);
-    for (const row of rows) {
-      const ts = row[0];
-      for (let i = 0; i < this.slotCount; i++) {
-        const v = row[i + 1];
-        if (v === null || v === undefined) continue;
-        const at = i * width;
-        const n = stats[at] as number | null;
-        if (n === null) {
-          stats.splice(at, width, 1, v, v, v, v, v, 0, ts);
-          continue;
-        }
-        const last = stats[at + 5] as number;
-        stats[at] = n + 1;
-        stats[at + 1] = (stats[at + 1] as number) + v;
-        if (v < (stats[at + 2] as number)) stats[at + 2] = v;
-        if (v > (stats[at + 3] as number)) stats[at + 3] = v;
-        stats[at + 5] = v;
-        stats[at + 6] = (stats[at + 6] as number) + Math.max(0, v - last);
-        stats[at + 7] = ts;
-      }
-    }
+    const stats = statsOfPoints(rows, this.slotCount);
     const lastTs = rows[rows.length - 1]![0];
     this.statements.replace[table].run(seriesId, start, lastTs, ...stats);
   }

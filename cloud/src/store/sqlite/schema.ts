@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type StandardId, standardIds } from '../../../../standards/src/index.js';
 import { numericFields } from '../fields.js';
+import { maxSlots } from './day-rollups.js';
 
 /**
  * The embedded store's tables (all keyed so that the queries read contiguous key ranges):
@@ -17,7 +18,9 @@ import { numericFields } from '../fields.js';
  * - `rollup_1d` (series_id, bucket) WITHOUT ROWID: per Europe/Copenhagen day, per slot i:
  *   n, sum, min (lo), max (hi), first (f), last (l), inc (d: sum of positive steps between the
  *   day's consecutive values) and time of the last value (t); `last_ts` is the newest reading
- *   folded in. Maintained on write; a year of one series is ≤ 366 rows.
+ *   folded in. Maintained on write, for each series' newest month only.
+ * - `rollup_days` (key, days): the series' earlier months of daily rollups, packed one row per
+ *   series, slot and month, so one field's year is a dozen rows (see day-rollups.ts).
  * - `rollup_1h`, the same per UTC hour, but only for hours with two or more readings of the
  *   series: an hour with one reading is its point, so hourly data (the common case) costs no
  *   rollup rows, and sub-hourly data still reads ≤ 8,784 rows for a year at hourly buckets.
@@ -28,7 +31,8 @@ import { numericFields } from '../fields.js';
  *   and new columns when needed, at open). `shapes`: the record key lists.
  */
 
-export const schemaVersion = 1;
+/** 2: daily rollups of past months packed into `rollup_days` (migrate-day-rollups.ts). */
+export const schemaVersion = 2;
 
 /** Statistic columns of a rollup slot, in column order. */
 export const rollupStats = ['n', 's', 'lo', 'hi', 'f', 'l', 'd', 't'] as const;
@@ -50,6 +54,8 @@ export interface SlotMap {
   /** Slot columns in the tables (v0 … v{count-1}). */
   readonly count: number;
 }
+
+export const createDayRollups = 'CREATE TABLE rollup_days (key INTEGER PRIMARY KEY, days BLOB NOT NULL);';
 
 export function createSchema(db: Database.Database): void {
   db.exec(`
@@ -80,6 +86,7 @@ export function createSchema(db: Database.Database): void {
     ) WITHOUT ROWID;
     CREATE TABLE rollup_1h (series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series_id, bucket)) WITHOUT ROWID;
     CREATE TABLE rollup_1d (series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series_id, bucket)) WITHOUT ROWID;
+    ${createDayRollups}
     CREATE TABLE latest (
       kommune TEXT NOT NULL,
       standard TEXT NOT NULL,
@@ -118,6 +125,7 @@ export function ensureSlots(db: Database.Database): SlotMap {
     }
     count = Math.max(count, next);
   }
+  if (count > maxSlots) throw new Error(`the store keeps at most ${maxSlots} numeric fields per standard; one has ${count}`);
   const pointColumns = columns(db, 'points');
   for (let i = 0; i < count; i++) if (!pointColumns.has(`v${i}`)) db.exec(`ALTER TABLE points ADD COLUMN v${i} REAL`);
   for (const table of ['rollup_1h', 'rollup_1d']) {

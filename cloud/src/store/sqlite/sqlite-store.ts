@@ -7,6 +7,7 @@ import { checkRange, checkRangeMany, checkRaw } from '../query-checks.js';
 import type { Bucket, LatestQuery, RangeManyQuery, RangeQuery, RawQuery, TimeSeriesStore, WriteOutcome } from '../time-series-store.js';
 import { Catalog } from './catalog.js';
 import { SqliteQueries } from './queries.js';
+import { migrateDayRollups } from './migrate-day-rollups.js';
 import { createSchema, ensureSlots, schemaVersion } from './schema.js';
 import { SqliteWriter } from './writer.js';
 
@@ -42,7 +43,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TimeSeriesStore {
     db.pragma(`cache_size = -${Math.max(1, Math.floor(options.cacheMiB ?? 64)) * 1024}`);
     db.pragma('journal_size_limit = 67108864');
     db.pragma('temp_store = MEMORY');
-    const slots = db
+    const { slots, version } = db
       .transaction(() => {
         const version = db.pragma('user_version', { simple: true }) as number;
         if (version > schemaVersion) throw new Error(`${path}: store format ${version} is newer than this version understands (${schemaVersion})`);
@@ -50,10 +51,14 @@ export function openSqliteStore(options: SqliteStoreOptions): TimeSeriesStore {
           createSchema(db);
           db.pragma(`user_version = ${schemaVersion}`);
         }
-        return ensureSlots(db);
+        return { slots: ensureSlots(db), version };
       })
       .immediate();
     const catalog = new Catalog(db);
+    if (version === 1) {
+      migrateDayRollups(db, catalog, slots, options.logger);
+      db.pragma(`user_version = ${schemaVersion}`);
+    }
     store = new SqliteStore(db, new SqliteWriter(db, catalog, slots), new SqliteQueries(db, catalog, slots));
   } catch (error) {
     db.close();
