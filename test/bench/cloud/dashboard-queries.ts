@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { TimeSeriesStore } from '../../../cloud/src/store/time-series-store.js';
@@ -26,6 +27,20 @@ export function completeDataset(dir: string): Manifest | undefined {
   if (!existsSync(path)) return undefined;
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   return manifest.done ? manifest : undefined;
+}
+
+/**
+ * Empties the kernel's page cache when this process may (root), so the queries start from the
+ * disk as they would on a server whose memory holds other things; says what it did.
+ */
+export function dropPageCache(): string {
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '1');
+    return 'page cache dropped before the queries';
+  } catch {
+    return 'page cache NOT dropped (needs root): pages read before may come from memory';
+  }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
