@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { LoadedProfiles } from '../../../firmware-profiles/src/index.js';
 import { parseYaml } from './parse-yaml.js';
 import { type GatewayConfig, gatewayConfig, type Secret } from './schema.js';
@@ -72,7 +73,7 @@ export function loadGatewayConfig(file: string, profiles: LoadedProfiles, env: N
   }
   const config = result.data;
   const readSecret = secretReader(dirname(resolve(file)), env);
-  const problems = [...checkSources(config), ...checkDevices(config, profiles), ...checkSecrets(config, readSecret)];
+  const problems = [...checkSources(config), ...checkDevices(config, profiles), ...checkSecrets(config, readSecret), ...checkTls(config, readSecret)];
   if (problems.length > 0) return { ok: false, problems };
   const secrets: SecretResolver = (secret) => {
     const read = readSecret(secret);
@@ -146,5 +147,31 @@ function checkSecrets(config: GatewayConfig, readSecret: ReturnType<typeof secre
     if (secret === undefined) return [];
     const read = readSecret(secret);
     return read.problem ? [{ path, message: read.problem }] : [];
+  });
+}
+
+/** The embedded brokers' TLS files: readable, PEM, and a certificate with its own private key. */
+function checkTls(config: GatewayConfig, readSecret: ReturnType<typeof secretReader>): ConfigProblem[] {
+  return config.sources.flatMap((source, index): ConfigProblem[] => {
+    if (source.type !== 'mqtt-broker' || !source.tls) return [];
+    const path = `sources[${index}].tls`;
+    const problems: ConfigProblem[] = [];
+    const pem = (field: 'certFile' | 'keyFile', header: RegExp, what: string) => {
+      const read = readSecret({ file: source.tls![field] });
+      if (read.problem) problems.push({ path: `${path}.${field}`, message: read.problem });
+      else if (!header.test(read.value!)) problems.push({ path: `${path}.${field}`, message: `${source.tls![field]} holds no PEM ${what}` });
+      else return read.value;
+      return undefined;
+    };
+    const cert = pem('certFile', /-----BEGIN CERTIFICATE-----/, 'certificate');
+    const key = pem('keyFile', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key');
+    if (cert === undefined || key === undefined) return problems;
+    try {
+      createSecureContext({ cert, key });
+    } catch (error) {
+      // e.g. "key values mismatch": OpenSSL's reason, without the key's contents
+      problems.push({ path, message: `the certificate and key cannot be used together: ${(error as Error).message}` });
+    }
+    return problems;
   });
 }

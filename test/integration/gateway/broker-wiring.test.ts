@@ -93,7 +93,9 @@ devices:
 `,
     );
     const result = loadGatewayConfig(file, profiles, {});
-    if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    expect(() => createSources(result.config, result.secrets, logger, () => {})).toThrow('sources[0].tls.certFile: cannot read secret file nowhere.pem: ENOENT');
+    expect(result.ok ? [] : result.problems.map((problem) => `${problem.path}: ${problem.message}`)).toEqual([
+      'sources[0].tls.certFile: cannot read secret file nowhere.pem: ENOENT',
+      'sources[0].tls.keyFile: cannot read secret file nowhere-key.pem: ENOENT',
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,5 +77,20 @@ describe('gateway configuration of the embedded MQTT broker', () => {
       const found = problems(`${head}sources:\n${broker.replace('sensors/{deviceKey}/up', pattern)}${devices}`);
       expect(found.join('\n')).toContain(`sources[0].topics[0].pattern: ${message}`);
     }
+  });
+
+  it('reads the TLS files at check time: missing, not PEM, or a key that is not the certificate\'s', () => {
+    const certificate = (name: string) =>
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)], { stdio: 'ignore' });
+    certificate('a');
+    certificate('b');
+    writeFileSync(join(dir, 'notes.txt'), 'not a certificate');
+    const withTls = (certFile: string, keyFile: string) => `${head}sources:\n${broker}    tls: { certFile: ${certFile}, keyFile: ${keyFile} }\n${devices}`;
+    expect(problems(withTls('a.pem', 'a.key'))).toEqual([]);
+    expect(problems(withTls('missing.pem', 'a.key'))).toEqual(['sources[0].tls.certFile: cannot read secret file missing.pem: ENOENT']);
+    expect(problems(withTls('notes.txt', 'a.pem'))).toEqual(['sources[0].tls.certFile: notes.txt holds no PEM certificate', 'sources[0].tls.keyFile: a.pem holds no PEM private key']);
+    const mismatch = problems(withTls('a.pem', 'b.key'));
+    expect(mismatch).toHaveLength(1);
+    expect(mismatch[0]).toMatch(/^sources\[0\]\.tls: the certificate and key cannot be used together: .*mismatch/);
   });
 });
