@@ -17,6 +17,8 @@ import type { StoreConfig } from './store/open-store.js';
  *   SENSORBRO_INFLUX_USERNAME, SENSORBRO_INFLUX_PASSWORD, SENSORBRO_INFLUX_RETENTION (e.g. 520w)
  *   SENSORBRO_PUBLIC_ORIGIN   origin(s) browsers use, comma-separated (CSRF check); default: the request's own
  *   SENSORBRO_TRUST_PROXY     true behind a reverse proxy (client address, scheme from X-Forwarded-*)
+ *   SENSORBRO_API_RATE_PER_MINUTE          requests per minute per user session or API token; default 1200
+ *   SENSORBRO_INTEGRATION_RATE_PER_MINUTE  pushes per minute per integration key (ChirpStack, OS2iot); default 6000
  *   LOG_LEVEL                 pino level; default info
  *
  * Bootstrap of the first admin (bootstrap.ts): when the database has no user at all and
@@ -31,6 +33,8 @@ export const cloudConfigSchema = z.object({
   store: z.enum(['sqlite', 'influx']).default('sqlite'),
   publicOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
   trustProxy: z.boolean().default(false),
+  apiRatePerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  integrationRatePerMinute: z.coerce.number().int().min(1).max(1_000_000).default(6000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   influx: z
     .object({
@@ -82,6 +86,8 @@ export function resolveCloudConfig(overrides: ConfigOverrides, env: NodeJS.Proce
       .filter(Boolean),
     trustProxy: ['1', 'true', 'yes'].includes((env.SENSORBRO_TRUST_PROXY ?? '').toLowerCase()),
     logLevel: env.LOG_LEVEL || undefined,
+    apiRatePerMinute: env.SENSORBRO_API_RATE_PER_MINUTE || undefined,
+    integrationRatePerMinute: env.SENSORBRO_INTEGRATION_RATE_PER_MINUTE || undefined,
     influx:
       env.SENSORBRO_INFLUX_URL || env.SENSORBRO_INFLUX_DATABASE
         ? {
@@ -111,6 +117,8 @@ export function resolveCloudConfig(overrides: ConfigOverrides, env: NodeJS.Proce
       host: 'SENSORBRO_HOST',
       publicOrigins: 'SENSORBRO_PUBLIC_ORIGIN',
       logLevel: 'LOG_LEVEL',
+      apiRatePerMinute: 'SENSORBRO_API_RATE_PER_MINUTE',
+      integrationRatePerMinute: 'SENSORBRO_INTEGRATION_RATE_PER_MINUTE',
       influx: 'store influx',
       'influx.url': 'SENSORBRO_INFLUX_URL',
       'influx.database': 'SENSORBRO_INFLUX_DATABASE',

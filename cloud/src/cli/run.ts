@@ -38,7 +38,7 @@ export async function startCloud(config: CloudConfig, logger: Logger): Promise<R
     profiles = await loadProfiles();
     for (const problem of profiles.errors) logger.warn({ err: problem }, 'firmware profile refused');
     const registry = registryRoutes(database);
-    const integrations = integrationRoutes({ database, store, registry: registry.repository, profiles });
+    const integrations = integrationRoutes({ database, store, registry: registry.repository, profiles, ratePerKeyPerMinute: config.integrationRatePerMinute });
     const publicBaseUrl = config.publicOrigins[0];
     const opendata = openDataRoutes(database, { store, registry: registry.repository, ...(publicBaseUrl !== undefined && { publicBaseUrl }) });
     const cloud = await buildCloudApp({
@@ -55,6 +55,7 @@ export async function startCloud(config: CloudConfig, logger: Logger): Promise<R
       ],
       publicOrigins: config.publicOrigins,
       trustProxy: config.trustProxy,
+      apiRatePerMinute: config.apiRatePerMinute,
     });
     const bootstrap = await bootstrapAdmin(cloud.services, config.admin, logger);
     await cloud.app.listen({ host: config.host, port: config.port });

@@ -4,8 +4,6 @@ import { actorOf, type Auditor } from '../api/audit.js';
 import { adminSecurity, errorBody, tokenIdParams } from '../api/admin/schemas.js';
 import { requireRole } from '../api/auth/require-role.js';
 import { routeSchema } from '../api/route-schema.js';
-import { isJsonContentType } from './content-type.js';
-import type { IntegrationDeadLetter, IntegrationDeadLetters } from './dead-letters.js';
 import { integrationKinds, type IntegrationKeys } from './integration-keys.js';
 
 export const newIntegrationKeyBody = z.strictObject({
@@ -27,48 +25,9 @@ const keyView = z.object({
 });
 const issuedView = keyView.extend({ key: z.string().meta({ description: 'Shown this once; put it into the sender\'s Authorization header.' }) });
 
-const deadLetterQuery = z.object({
-  afterId: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  deviceKey: z.string().min(1).max(128).optional(),
-});
-const deadLetterView = z.object({
-  id: z.number(),
-  at: z.string(),
-  source: z.string(),
-  keyId: z.string(),
-  deviceKey: z.string().nullable(),
-  code: z.string(),
-  reason: z.string(),
-  contentType: z.string().nullable(),
-  raw: z.string(),
-  rawEncoding: z.enum(['utf8', 'base64']),
-});
-const deadLettersView = z.object({ counts: z.record(z.string(), z.number()), deadLetters: z.array(deadLetterView) });
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function utf8Text(raw: Buffer): string | undefined {
-  try {
-    return utf8.decode(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The raw body as text when it is JSON in valid UTF-8 (to read it as sent), else base64 (protobuf, broken bytes). */
-function view(entry: IntegrationDeadLetter): z.infer<typeof deadLetterView> {
-  const { raw, ...rest } = entry;
-  const text = isJsonContentType(entry.contentType) ? utf8Text(raw) : undefined;
-  return text === undefined ? { ...rest, raw: raw.toString('base64'), rawEncoding: 'base64' } : { ...rest, raw: text, rawEncoding: 'utf8' };
-}
-
-/**
- * The kommune's integration keys (admin: issue, shown once; list; revoke; all audited) and the
- * integrations' dead letters with the kommune's counters (admin and technician).
- */
-export async function integrationAdminRoutes(app: FastifyInstance, options: { keys: IntegrationKeys; deadLetters: IntegrationDeadLetters; auditor: Auditor }): Promise<void> {
-  const { keys, deadLetters, auditor } = options;
+/** The kommune's integration keys (admin: issue, shown once; list; revoke; all audited). */
+export async function integrationAdminRoutes(app: FastifyInstance, options: { keys: IntegrationKeys; auditor: Auditor }): Promise<void> {
+  const { keys, auditor } = options;
 
   app.get(
     '/api/v1/integrations/keys',
@@ -112,25 +71,6 @@ export async function integrationAdminRoutes(app: FastifyInstance, options: { ke
       if (!keys.revoke(request.principal!.kommune, id)) return reply.code(404).send({ error: 'no such active key' });
       auditor.record(request, 'integration-key.revoked', { target: `integration-key:${id}` });
       return reply.code(204).send();
-    },
-  );
-
-  app.get(
-    '/api/v1/integrations/dead-letters',
-    {
-      preHandler: requireRole('admin', 'technician'),
-      ...routeSchema({
-        summary: 'What the integrations pushed and could not be used (reason, raw body), oldest first, with the kommune\'s counters',
-        tags: ['integrations'],
-        security: adminSecurity,
-        querystring: deadLetterQuery,
-        response: { 200: deadLettersView },
-      }),
-    },
-    async (request) => {
-      const kommune = request.principal!.kommune;
-      const query = request.query as z.infer<typeof deadLetterQuery>;
-      return { counts: deadLetters.counts(kommune), deadLetters: deadLetters.list(kommune, query).map(view) };
     },
   );
 }

@@ -19,6 +19,19 @@ export interface IntegrationDeadLetter {
 
 export type NewDeadLetter = Omit<IntegrationDeadLetter, 'id' | 'at'>;
 
+/** Which of a kommune's dead letters: every one named is matched; none named, all of them. */
+export interface DeadLetterFilter {
+  code?: string | undefined;
+  deviceKey?: string | undefined;
+  source?: string | undefined;
+}
+
+/** A page of a filter, oldest first: ids after `afterId`, at most `limit`. */
+export interface DeadLetterPage extends DeadLetterFilter {
+  afterId?: number | undefined;
+  limit?: number | undefined;
+}
+
 interface Row {
   id: number;
   at: string;
@@ -43,7 +56,27 @@ const toDeadLetter = (row: Row): IntegrationDeadLetter => ({
   raw: row.raw,
 });
 
-/** Counter names: `uplinks`, `records.stored`, `records.duplicate`, `events.ignored`, `dead-letters`, `dead-letters.<code>`, `dead-letters.dropped`. */
+interface Matching {
+  kommune: string;
+  code: string | null;
+  deviceKey: string | null;
+  source: string | null;
+}
+
+const matching = '(kommune = @kommune AND (@code IS NULL OR code = @code) AND (@deviceKey IS NULL OR device_key = @deviceKey) AND (@source IS NULL OR source = @source))';
+
+const matchingOf = (kommune: string, filter: DeadLetterFilter): Matching => ({
+  kommune,
+  code: filter.code ?? null,
+  deviceKey: filter.deviceKey ?? null,
+  source: filter.source ?? null,
+});
+
+/**
+ * Counter names: `uplinks` (up events pushed), `records.stored`, `records.duplicate` (of pushes and
+ * replays), `events.ignored`, `refused.too-large`, `refused.rate-limited`, `dead-letters`,
+ * `dead-letters.<code>`, `dead-letters.dropped`, `dead-letters.deleted`, `replays.ok`, `replays.failed`.
+ */
 export type IntegrationCounts = Record<string, number>;
 
 export const defaultDeadLettersPerKommune = 10_000;
@@ -73,9 +106,13 @@ export class IntegrationDeadLetters {
       dropOldest: db.prepare(
         'DELETE FROM integration_dead_letters WHERE id IN (SELECT id FROM integration_dead_letters WHERE kommune = ? ORDER BY id LIMIT ?)',
       ),
-      list: db.prepare<[string, number, string | null, string | null, number], Row>(
-        `SELECT * FROM integration_dead_letters WHERE kommune = ? AND id > ? AND (? IS NULL OR device_key = ?) ORDER BY id LIMIT ?`,
+      list: db.prepare<[Matching & { afterId: number; limit: number }], Row>(
+        `SELECT * FROM integration_dead_letters WHERE ${matching} AND id > @afterId ORDER BY id LIMIT @limit`,
       ),
+      get: db.prepare<[string, number], Row>('SELECT * FROM integration_dead_letters WHERE kommune = ? AND id = ?'),
+      remove: db.prepare<[string, number]>('DELETE FROM integration_dead_letters WHERE kommune = ? AND id = ?'),
+      removeMatching: db.prepare<[Matching]>(`DELETE FROM integration_dead_letters WHERE ${matching}`),
+      setReason: db.prepare<[string, string, string, number]>('UPDATE integration_dead_letters SET code = ?, reason = ? WHERE kommune = ? AND id = ?'),
       count: db.prepare(
         `INSERT INTO integration_counts (kommune, name, value) VALUES (?, ?, ?)
          ON CONFLICT (kommune, name) DO UPDATE SET value = value + excluded.value`,
@@ -103,9 +140,28 @@ export class IntegrationDeadLetters {
   }
 
   /** Oldest first; `afterId` pages on. */
-  list(kommune: string, options: { afterId?: number; limit?: number; deviceKey?: string } = {}): IntegrationDeadLetter[] {
-    const deviceKey = options.deviceKey ?? null;
-    return this.statements.list.all(kommune, options.afterId ?? 0, deviceKey, deviceKey, options.limit ?? 100).map(toDeadLetter);
+  list(kommune: string, page: DeadLetterPage = {}): IntegrationDeadLetter[] {
+    return this.statements.list.all({ ...matchingOf(kommune, page), afterId: page.afterId ?? 0, limit: page.limit ?? 100 }).map(toDeadLetter);
+  }
+
+  get(kommune: string, id: number): IntegrationDeadLetter | undefined {
+    const row = this.statements.get.get(kommune, id);
+    return row && toDeadLetter(row);
+  }
+
+  /** False when the kommune has no such dead letter (any more). */
+  remove(kommune: string, id: number): boolean {
+    return this.statements.remove.run(kommune, id).changes > 0;
+  }
+
+  /** How many were removed. */
+  removeMatching(kommune: string, filter: DeadLetterFilter): number {
+    return this.statements.removeMatching.run(matchingOf(kommune, filter)).changes;
+  }
+
+  /** Keeps a dead letter with a new reason (a replay that failed); false when it is gone. */
+  setReason(kommune: string, id: number, code: string, reason: string): boolean {
+    return this.statements.setReason.run(code, reason, kommune, id).changes > 0;
   }
 
   increment(kommune: string, counts: IntegrationCounts): void {

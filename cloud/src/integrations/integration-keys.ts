@@ -109,6 +109,16 @@ export class IntegrationKeys {
     return this.statements.revoke.run(this.now().toISOString(), kommune, id).changes > 0;
   }
 
+  /**
+   * The principal a kommune's key pushed as, revoked or not: a dead letter is replayed as the key
+   * that pushed it (its records keep the integration's gatewayId).
+   */
+  principalOf(kommune: string, id: string): IntegrationPrincipal | undefined {
+    const row = this.statements.get.get(id);
+    if (!row || row.kommune !== kommune) return undefined;
+    return { keyId: row.id, kommune: row.kommune, integration: row.integration, gatewayId: gatewayIdOf(row.integration, row.name) };
+  }
+
   /** The key's principal when `presented` is a valid key of `integration`; undefined for anything else. */
   verify(presented: string, integration: IntegrationKind): IntegrationPrincipal | undefined {
     const parsed = parseToken(presented);

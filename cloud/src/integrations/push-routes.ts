@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/rate-limit';
 import { z } from 'zod';
-import { chirpstackEventTypes, parseChirpstackUpBody, type Uplink } from '../../../firmware-profiles/src/index.js';
+import { chirpstackEventTypes } from '../../../firmware-profiles/src/index.js';
 import { ingestResult } from '../../../standards/src/index.js';
 import type { Clock } from '../clock.js';
 import { routeSchema } from '../api/route-schema.js';
@@ -9,7 +9,8 @@ import { isJsonContentType } from './content-type.js';
 import { presentedKey } from './credentials.js';
 import type { IntegrationDeadLetters } from './dead-letters.js';
 import type { IntegrationKeys, IntegrationKind, IntegrationPrincipal } from './integration-keys.js';
-import type { IngestAnswer, PushedBody, UplinkIngest } from './uplink-ingest.js';
+import { type PushedBody, protobufRefusal } from './push-body.js';
+import type { IngestAnswer, UplinkIngest } from './uplink-ingest.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,8 +30,10 @@ export interface PushRouteOptions {
   keys: IntegrationKeys;
   ingest: UplinkIngest;
   deadLetters: IntegrationDeadLetters;
-  /** Largest body, else 413 (not read to the end, not kept). */
+  /** Largest body, else 413 (not read to the end, not kept); UplinkIngest reads the body with the same limit. */
   maxBodyBytes: number;
+  /** Pushes per key per minute, else 429 with Retry-After. */
+  ratePerKeyPerMinute: number;
   now: Clock;
 }
 
@@ -41,17 +44,6 @@ const ignoredBody = z.object({ event: z.string(), outcome: z.literal('ignored') 
 const chirpstackQuery = z.object({ event: z.enum(chirpstackEventTypes) });
 const storeRetryAfterS = 5;
 
-const protobufRefusal =
-  'chirpstack: only the JSON payload encoding is accepted; set the HTTP integration\'s "Payload encoding" to JSON (this body is protobuf)';
-const os2iotHint =
-  'OS2iot must forward ChirpStack\'s uplink event as it received it: connect the device to the data target without a payload decoder';
-
-/** Record ids come from the network server's message id; without one, from the body, so a retried POST stores nothing twice. */
-function withMessageId(uplink: Uplink, key: IntegrationPrincipal, raw: Buffer): Uplink {
-  if (uplink.messageId !== undefined) return uplink;
-  return { ...uplink, messageId: `${key.integration}-body:${createHash('sha256').update(raw).digest('hex')}` };
-}
-
 function answer(request: FastifyRequest, reply: FastifyReply, result: IngestAnswer) {
   if (result.ok) return reply.send({ deviceKey: result.deviceKey, results: result.results });
   const { kommune, gatewayId } = request.integration!;
@@ -60,13 +52,25 @@ function answer(request: FastifyRequest, reply: FastifyReply, result: IngestAnsw
   return reply.code(result.status).send({ error: result.error, code: result.code, deadLetterId: result.deadLetterId });
 }
 
+/** Answers to a verified key the endpoint refused without reading the body, counted per kommune. */
+const refusalCounters: Record<number, string> = { 413: 'refused.too-large', 429: 'refused.rate-limited' };
+
 /**
  * The push endpoints of the network servers a kommune runs without our gateway. The integration
- * key is checked first (onRequest, before the body is read; a wrong key gets a bare 401); the
- * body is taken as bytes whatever its content type, so what cannot be used is kept byte for byte.
+ * key is checked first (onRequest, before the body is read; a wrong key gets a bare 401), then
+ * the key's rate limit; the body is taken as bytes whatever its content type, so what cannot be
+ * used is kept byte for byte.
  */
 export async function pushRoutes(app: FastifyInstance, options: PushRouteOptions): Promise<void> {
-  const { keys, ingest, deadLetters, maxBodyBytes, now } = options;
+  const { keys, ingest, deadLetters, maxBodyBytes, ratePerKeyPerMinute, now } = options;
+  // A route's own onRequest hooks run after the scope's, so the limit only ever sees verified keys:
+  // a wrong key is answered 401 before it, is never counted, and 429 tells nothing about other keys.
+  const rateLimit = {
+    max: ratePerKeyPerMinute,
+    timeWindow: 60_000,
+    hook: 'onRequest' as const,
+    keyGenerator: (request: FastifyRequest) => (request.integration ? `integration:${request.integration.keyId}` : `integration-ip:${request.ip}`),
+  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body));
   app.decorateRequest('integration', null);
@@ -80,7 +84,8 @@ export async function pushRoutes(app: FastifyInstance, options: PushRouteOptions
     return undefined;
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 413 && request.integration) deadLetters.increment(request.integration.kommune, { 'refused.too-large': 1 });
+    const counter = refusalCounters[reply.statusCode];
+    if (counter !== undefined && request.integration) deadLetters.increment(request.integration.kommune, { [counter]: 1 });
   });
 
   const bodyOf = (body: unknown, contentType: string | undefined): PushedBody => ({
@@ -92,34 +97,29 @@ export async function pushRoutes(app: FastifyInstance, options: PushRouteOptions
     CHIRPSTACK_PATH,
     {
       bodyLimit: maxBodyBytes,
-      config: { access: 'integration', integration: 'chirpstack' },
+      config: { access: 'integration', integration: 'chirpstack', rateLimit },
       ...routeSchema({
         summary: 'ChirpStack v4 HTTP integration (JSON encoding): uplinks decoded through the device\'s firmware profile',
         description:
           'Set as the HTTP integration\'s event endpoint URL; ChirpStack adds ?event=<type>. Header Authorization: Bearer <integration key ' +
           'sbi_… of integration chirpstack>. up: the device must be registered in the key\'s kommune; records are stored with gatewayId ' +
           'chirpstack:<key name>. Other events are acknowledged and ignored. 400 / 422 / 503: the uplink was kept as a dead letter; ' +
-          '415: protobuf encoding.',
+          '415: protobuf encoding. 429: over the key\'s pushes per minute (not kept; retry after Retry-After).',
         tags: ['integrations'],
         querystring: chirpstackQuery,
-        response: { 200: z.union([storedBody, ignoredBody]), 400: refusedBody, 401: errorBody, 413: errorBody, 415: refusedBody, 422: refusedBody, 503: refusedBody },
+        response: { 200: z.union([storedBody, ignoredBody]), 400: refusedBody, 401: errorBody, 413: errorBody, 415: refusedBody, 422: refusedBody, 429: errorBody, 503: refusedBody },
       }),
     },
     async (request, reply) => {
       const key = request.integration!;
       const body = bodyOf(request.body, request.headers['content-type']);
       const { event } = request.query as z.infer<typeof chirpstackQuery>;
-      if (!isJsonContentType(body.contentType)) {
-        if (event === 'up') return answer(request, reply, ingest.refuse(key, body, 415, 'unsupported-encoding', protobufRefusal));
-        return reply.code(415).send({ error: protobufRefusal });
-      }
       if (event !== 'up') {
+        if (!isJsonContentType(body.contentType)) return reply.code(415).send({ error: protobufRefusal });
         deadLetters.increment(key.kommune, { 'events.ignored': 1 });
         return { event, outcome: 'ignored' as const };
       }
-      const parsed = parseChirpstackUpBody(body.raw, maxBodyBytes, now);
-      if (!parsed.ok) return answer(request, reply, ingest.refuse(key, body, 400, 'malformed', parsed.reason, parsed.deviceKey));
-      return answer(request, reply, await ingest.ingest(key, withMessageId(parsed.uplink, key, body.raw), body));
+      return answer(request, reply, await ingest.push(key, body, now));
     },
   );
 
@@ -127,24 +127,21 @@ export async function pushRoutes(app: FastifyInstance, options: PushRouteOptions
     OS2IOT_PATH,
     {
       bodyLimit: maxBodyBytes,
-      config: { access: 'integration', integration: 'os2iot' },
+      config: { access: 'integration', integration: 'os2iot', rateLimit },
       ...routeSchema({
         summary: 'OS2iot HTTP push data target: ChirpStack uplink events as OS2iot forwards them, decoded through the device\'s firmware profile',
         description:
           'Set as the data target URL. Authorization (OS2iot\'s header field, sent verbatim): Bearer <integration key sbi_… of integration ' +
           'os2iot>, or the key alone; or basic auth with the key as password. Connect devices to the data target without a payload ' +
           'decoder: OS2iot then posts ChirpStack\'s uplink event JSON. Records are stored with gatewayId os2iot:<key name>. ' +
-          '400 / 422 / 503: the body was kept as a dead letter.',
+          '400 / 422 / 503: the body was kept as a dead letter. 429: over the key\'s pushes per minute (not kept; retry after Retry-After).',
         tags: ['integrations'],
-        response: { 200: storedBody, 400: refusedBody, 401: errorBody, 413: errorBody, 422: refusedBody, 503: refusedBody },
+        response: { 200: storedBody, 400: refusedBody, 401: errorBody, 413: errorBody, 422: refusedBody, 429: errorBody, 503: refusedBody },
       }),
     },
     async (request, reply) => {
       const key = request.integration!;
-      const body = bodyOf(request.body, request.headers['content-type']);
-      const parsed = parseChirpstackUpBody(body.raw, maxBodyBytes, now);
-      if (!parsed.ok) return answer(request, reply, ingest.refuse(key, body, 400, 'malformed', `os2iot: ${parsed.reason}. ${os2iotHint}`, parsed.deviceKey));
-      return answer(request, reply, await ingest.ingest(key, withMessageId(parsed.uplink, key, body.raw), body));
+      return answer(request, reply, await ingest.push(key, bodyOf(request.body, request.headers['content-type']), now));
     },
   );
 }

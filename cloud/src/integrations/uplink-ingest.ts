@@ -1,20 +1,23 @@
 import type { LoadedProfiles, Uplink } from '../../../firmware-profiles/src/index.js';
 import { recordsOfUplink } from '../../../firmware-profiles/src/index.js';
 import type { IngestResult } from '../../../standards/src/index.js';
+import type { Clock } from '../clock.js';
 import type { RegistryRepository } from '../registry/repository.js';
 import type { TimeSeriesStore } from '../store/time-series-store.js';
 import type { IntegrationDeadLetters } from './dead-letters.js';
 import type { IntegrationPrincipal } from './integration-keys.js';
+import { type PushedBody, uplinkOfPush } from './push-body.js';
 
-/** The request as it arrived: what a dead letter keeps. */
-export interface PushedBody {
-  raw: Buffer;
-  contentType: string | null;
-}
+type FailureStatus = 400 | 415 | 422 | 503;
+
+/** What became of a pushed body: its records with their outcomes, or why it could not be used. */
+export type Taken =
+  | { ok: true; deviceKey: string; results: IngestResult[] }
+  | { ok: false; status: FailureStatus; code: string; reason: string; deviceKey?: string };
 
 export type IngestAnswer =
   | { ok: true; deviceKey: string; results: IngestResult[] }
-  | { ok: false; status: 400 | 415 | 422 | 503; code: string; error: string; deadLetterId: number };
+  | { ok: false; status: FailureStatus; code: string; error: string; deadLetterId: number };
 
 /**
  * An uplink pushed by an integration → the kommune's registry → the device's firmware profile
@@ -28,39 +31,49 @@ export class UplinkIngest {
     private readonly profiles: LoadedProfiles,
     private readonly store: TimeSeriesStore,
     private readonly deadLetters: IntegrationDeadLetters,
+    private readonly maxBodyBytes: number,
   ) {}
 
-  async ingest(key: IntegrationPrincipal, uplink: Uplink, body: PushedBody): Promise<IngestAnswer> {
-    const { kommune } = key;
-    this.deadLetters.increment(kommune, { uplinks: 1 });
-    const decoded = this.decode(key, uplink);
-    if (!decoded.ok) return this.refuse(key, body, 422, decoded.code, decoded.reason, uplink.deviceKey);
+  /** An up event as it arrives: counted as an uplink; what cannot be used is kept as a dead letter, and the answer says why. */
+  async push(key: IntegrationPrincipal, body: PushedBody, now: Clock): Promise<IngestAnswer> {
+    this.deadLetters.increment(key.kommune, { uplinks: 1 });
+    const taken = await this.take(key, body, now);
+    if (taken.ok) return taken;
+    const deadLetterId = this.deadLetters.add(key.kommune, {
+      source: key.integration,
+      keyId: key.keyId,
+      deviceKey: taken.deviceKey ?? null,
+      code: taken.code,
+      reason: taken.reason,
+      contentType: body.contentType,
+      raw: body.raw,
+    });
+    return { ok: false, status: taken.status, code: taken.code, error: taken.reason, deadLetterId };
+  }
+
+  /**
+   * A pushed body through the whole path, from its bytes to the store; the path of a push and of a
+   * dead letter's replay. Counts the records; keeps nothing when it fails. `receivedAt` stands in
+   * for a body without any time of its own.
+   */
+  async take(key: IntegrationPrincipal, body: PushedBody, receivedAt: Clock): Promise<Taken> {
+    const read = uplinkOfPush(key.integration, body, this.maxBodyBytes, receivedAt);
+    if (!read.ok) return read;
+    const { deviceKey } = read.uplink;
+    const decoded = this.decode(key, read.uplink);
+    if (!decoded.ok) return { ok: false, status: 422, code: decoded.code, reason: decoded.reason, deviceKey };
 
     let outcomes;
     try {
       outcomes = await this.store.write(decoded.records);
     } catch {
-      // The sender does not retry (ChirpStack and OS2iot log a failed POST): keep the uplink.
-      return this.refuse(key, body, 503, 'store-unavailable', 'the store could not take the records; the uplink is kept as a dead letter', uplink.deviceKey);
+      // The sender does not retry (ChirpStack and OS2iot log a failed POST): a push is kept as a dead letter.
+      return { ok: false, status: 503, code: 'store-unavailable', reason: 'the store could not take the records', deviceKey };
     }
     const results = decoded.records.map((record, index) => ({ id: record.id, outcome: outcomes[index]! }));
     const stored = results.filter((result) => result.outcome === 'stored').length;
-    this.deadLetters.increment(kommune, { 'records.stored': stored, 'records.duplicate': results.length - stored });
-    return { ok: true, deviceKey: uplink.deviceKey, results };
-  }
-
-  /** Keeps what could not be used and says why; the answer for the sender. */
-  refuse(key: IntegrationPrincipal, body: PushedBody, status: 400 | 415 | 422 | 503, code: string, reason: string, deviceKey?: string): IngestAnswer {
-    const deadLetterId = this.deadLetters.add(key.kommune, {
-      source: key.integration,
-      keyId: key.keyId,
-      deviceKey: deviceKey ?? null,
-      code,
-      reason,
-      contentType: body.contentType,
-      raw: body.raw,
-    });
-    return { ok: false, status, code, error: reason, deadLetterId };
+    this.deadLetters.increment(key.kommune, { 'records.stored': stored, 'records.duplicate': results.length - stored });
+    return { ok: true, deviceKey, results };
   }
 
   private decode(key: IntegrationPrincipal, uplink: Uplink): ReturnType<typeof recordsOfUplink> {

@@ -35,7 +35,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ dataDir: '/var/lib/sensorbro', port: 9000, store: 'influx', host: '127.0.0.1', trustProxy: false, publicOrigins: [] });
     expect(config.admin).toBeUndefined();
     const defaults = resolveCloudConfig({}, {});
-    expect(defaults).toMatchObject({ port: 8081, store: 'sqlite', logLevel: 'info' });
+    expect(defaults).toMatchObject({ port: 8081, store: 'sqlite', logLevel: 'info', apiRatePerMinute: 1200, integrationRatePerMinute: 6000 });
+    expect(resolveCloudConfig({}, { SENSORBRO_API_RATE_PER_MINUTE: '300', SENSORBRO_INTEGRATION_RATE_PER_MINUTE: '20000' })).toMatchObject({
+      apiRatePerMinute: 300,
+      integrationRatePerMinute: 20000,
+    });
+    expect(() => resolveCloudConfig({}, { SENSORBRO_INTEGRATION_RATE_PER_MINUTE: 'lots' })).toThrow(/^SENSORBRO_INTEGRATION_RATE_PER_MINUTE: /);
     expect(defaults.dataDir).toMatch(/sensorbro-data$/);
     expect(resolveCloudConfig({}, { SENSORBRO_PUBLIC_ORIGIN: 'https://a.dk, https://b.dk', SENSORBRO_TRUST_PROXY: 'true' })).toMatchObject({
       publicOrigins: ['https://a.dk', 'https://b.dk'],

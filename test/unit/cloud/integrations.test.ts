@@ -1,69 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integrationRoutes } from '../../../cloud/src/integrations/routes.js';
-import { type LoadedProfiles, loadProfiles } from '../../../firmware-profiles/src/index.js';
-import { startTestCloud } from '../../support/cloud-app.js';
+import { describe, expect, it } from 'vitest';
+import { devEui, em310, integrationsHarness, type IntegrationLimits, upEvent, useProfiles } from './integrations-harness.js';
 
-/**
- * The HTTP integrations (ChirpStack v4 HTTP integration, OS2iot HTTP push data target) against the
- * real app: buildCloudApp with the registry and integration routes, a real cloud database and
- * SQLite time-series store in a temp dir, the repository's firmware profiles.
- */
+/** The HTTP integrations against the real app (integrations-harness.ts): pushes, keys, dead letters. */
 
-interface DecoderCase { profile: string; fPort: number; hex: string; params: Record<string, number>; expect: Record<string, unknown> }
-const vectors = JSON.parse(readFileSync(new URL('../../../../shared/vectors/decoder-vectors.json', import.meta.url), 'utf8')) as {
-  cases: DecoderCase[];
-  envelopes: { 'chirpstack-v4-up': { json: Record<string, unknown> } };
-};
-/** EM310-UDL, fPort 85: battery 92 %, distance 2116 mm; with emptyDistanceMm 2500 a fill level of 0.1536. */
-const em310 = vectors.cases.find((c) => c.profile === 'milesight-em310-udl' && c.params.emptyDistanceMm === 2500)!;
-const devEui = '24e124713b234567';
-
-/** ChirpStack's up event as its JSON marshaler writes it (the shared vector's envelope, with this device and payload). */
-function upEvent(overrides: { devEui?: string; hex?: string; deduplicationId?: string } = {}): Record<string, unknown> {
-  const base = structuredClone(vectors.envelopes['chirpstack-v4-up'].json);
-  return {
-    ...base,
-    deduplicationId: overrides.deduplicationId ?? '5b6f0c84-6f3e-4d55-9d3a-0c1d2e3f4a5b',
-    deviceInfo: { ...(base.deviceInfo as object), devEui: overrides.devEui ?? devEui },
-    fPort: em310.fPort,
-    fCnt: 17,
-    data: Buffer.from(overrides.hex ?? em310.hex, 'hex').toString('base64'),
-  };
-}
-
-let profiles: LoadedProfiles;
-beforeAll(async () => {
-  profiles = await loadProfiles();
-});
-afterAll(() => {
-  for (const profile of profiles.profiles.values()) profile.dispose();
-});
-
-async function setup(options: { maxBodyBytes?: number; deadLettersPerKommune?: number } = {}) {
-  const { app, services, store, tokens, call: api } = await startTestCloud({
-    name: 'cloud-integrations',
-    routes: ({ database, store, registry }) => [integrationRoutes({ database, store, registry, profiles, ...options })],
-  });
-  const { admin, kbh: kbhAdmin, technician } = tokens;
-
-  const issueKey = async (token: string, integration: 'chirpstack' | 'os2iot', name: string): Promise<string> => {
-    const issued = await api('POST', '/api/v1/integrations/keys', token, { integration, name });
-    expect(issued.statusCode).toBe(201);
-    return issued.json().key as string;
-  };
-  const push = (url: string, authorization: string | undefined, payload: string | Buffer | object, contentType = 'application/json') =>
-    app.inject({
-      method: 'POST', url,
-      headers: { 'content-type': contentType, ...(authorization === undefined ? {} : { authorization }) },
-      payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
-    });
-  const deadLetters = async (token = technician) => (await api('GET', '/api/v1/integrations/dead-letters', token)).json();
-
-  expect((await api('PUT', '/api/v1/registry/assets/c-17', admin, { id: 'c-17', name: 'Glas, Møllevej', kind: 'waste-container', fraction: 'glas', volumeL: 2500 })).statusCode).toBe(200);
-  expect((await api('PUT', `/api/v1/registry/devices/${devEui}`, admin, { deviceKey: devEui, profile: em310.profile, assetId: 'c-17', params: em310.params })).statusCode).toBe(200);
-  return { app, services, store, admin, kbhAdmin, technician, api, issueKey, push, deadLetters };
-}
+const profiles = useProfiles();
+const setup = (options: IntegrationLimits = {}) => integrationsHarness(profiles(), options);
 
 describe('ChirpStack v4 HTTP integration', () => {
   it('stores the fill-level record of a registered EM310-UDL, with the key\'s kommune and the integration as gateway', async () => {
