@@ -81,7 +81,10 @@ export function buildSnapshot(parts: Parts, now = Date.now()): GatewayStatus {
       ...queueStats,
       oldestAgeS: queueStats.oldestEnqueuedAt ? Math.max(0, Math.round((now - Date.parse(queueStats.oldestEnqueuedAt)) / 1000)) : undefined,
     },
-    sources: sources.map((source) => ({ name: source.name, connected: source.state().connected, detail: source.state().detail })),
+    sources: sources.map((source) => {
+      const { connected, detail, counters } = source.state();
+      return { name: source.name, connected, detail, ...(counters ? { counters: { ...counters } } : {}) };
+    }),
     deadLetters: deadLetterStats,
     pipeline: { ...pipeline.counters },
     devices: rows,

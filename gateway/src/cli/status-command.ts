@@ -1,7 +1,14 @@
 import type { GatewayStatus } from '../status/snapshot.js';
+import { describeCounters, words } from '../status/source-counters.js';
 import { getJson, localGatewayApi } from './local-api.js';
 
 const ago = (iso: string | undefined) => (iso ? `${Math.round((Date.now() - Date.parse(iso)) / 1000)} s ago` : 'never');
+
+/** `         mqtt-broker: LOGINS REFUSED 3, logins throttled 0, …`: problems first, in capitals when above 0. */
+const counterLine = (name: string, counters: Record<string, number>) =>
+  `         ${name}: ${describeCounters(counters)
+    .map((counter) => `${counter.alarm && counter.value > 0 ? words(counter.name).toUpperCase() : words(counter.name)} ${counter.value}`)
+    .join(', ')}`;
 
 /** `sensorbro gateway status <config>`: what the status page shows, in the terminal. */
 export async function runGatewayStatus(args: string[]): Promise<number> {
@@ -23,6 +30,7 @@ export async function runGatewayStatus(args: string[]): Promise<number> {
     `cloud    ${status.cloud.state}; last delivery ${ago(status.cloud.lastSuccessAt)}; sent ${status.cloud.sentRecords}, rejected ${status.cloud.rejectedRecords}${status.cloud.lastError ? `; error: ${status.cloud.lastError}` : ''}`,
     `queue    ${status.queue.depth} records, oldest ${status.queue.oldestAgeS ?? 0} s, ${Math.round((100 * status.queue.bytes) / status.queue.quotaBytes)} % of quota, dropped ${status.queue.droppedAtQuota}`,
     `sources  ${status.sources.map((s) => `${s.name} ${s.connected ? 'connected' : `DOWN${s.detail ? ` (${s.detail})` : ''}`}`).join(', ') || 'none'}`,
+    ...status.sources.flatMap((s) => (s.counters ? [counterLine(s.name, s.counters)] : [])),
     `uplinks  ${status.pipeline.uplinks}, records ${status.pipeline.records}, dead letters ${status.deadLetters.total} stored`,
     '',
     ['DEVICE'.padEnd(18), 'ASSET'.padEnd(16), 'LAST SEEN'.padEnd(12), 'BATTERY'.padEnd(8), 'ERRORS'.padEnd(7), 'LAST VALUE'].join(' '),

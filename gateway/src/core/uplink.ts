@@ -24,6 +24,15 @@ export interface IngestSource {
   readonly name: string;
   start(sink: UplinkSink): Promise<void>;
   stop(): Promise<void>;
-  /** For the status page: connected or not, and the last error if any. */
-  state(): { connected: boolean; detail?: string };
+  /** For the status page: connected or not, the last error if any, and the source's own running totals. */
+  state(): SourceState;
 }
+
+export interface SourceState {
+  connected: boolean;
+  detail?: string;
+  /** Totals since the source was made, by camelCase name (e.g. `loginsRefused`); never decreasing. */
+  counters?: SourceCounters;
+}
+
+export type SourceCounters = Readonly<Record<string, number>>;

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayStatus } from './snapshot.js';
+import { describeCounters, words } from './source-counters.js';
 
 export interface GatewayMetrics {
   contentType: string;
@@ -47,6 +48,7 @@ export function createMetrics(snapshot: () => GatewayStatus): GatewayMetrics {
   const sourceUp = new Gauge({ name: 'sensorbro_source_up', help: '1 when an ingest source is connected', labelNames: ['source'], registers: [registry] });
   const deviceErrors = new Gauge({ name: 'sensorbro_device_decode_errors', help: 'Decode errors per device', labelNames: ['device'], registers: [registry] });
   const deviceAge = new Gauge({ name: 'sensorbro_device_last_seen_age_seconds', help: 'Seconds since each device was last heard', labelNames: ['device'], registers: [registry] });
+  const followSourceCounters = sourceCounters(registry);
 
   return {
     contentType: registry.contentType,
@@ -55,6 +57,7 @@ export function createMetrics(snapshot: () => GatewayStatus): GatewayMetrics {
       const now = Date.now();
       sourceUp.reset();
       for (const source of current.sources) sourceUp.set({ source: source.name }, source.connected ? 1 : 0);
+      followSourceCounters(current.sources);
       deviceErrors.reset();
       deviceAge.reset();
       for (const device of current.devices) {
@@ -63,5 +66,35 @@ export function createMetrics(snapshot: () => GatewayStatus): GatewayMetrics {
       }
       return registry.metrics();
     },
+  };
+}
+
+/**
+ * Each source's own counters as `sensorbro_source_<counter>_total{source="…"}` (e.g.
+ * `sensorbro_source_logins_refused_total`), registered when a source first reports them. Every
+ * counter a source keeps has a series, 0 included, so alerts on an increase work from the start.
+ */
+function sourceCounters(registry: Registry): (sources: GatewayStatus['sources']) => void {
+  const metrics = new Map<string, Counter<'source'>>();
+  const seen = new Map<string, number>();
+  return (sources) => {
+    for (const source of sources) {
+      if (!source.counters) continue;
+      for (const counter of describeCounters(source.counters)) {
+        if (!Number.isFinite(counter.value) || counter.value < 0) continue;
+        const name = `sensorbro_source_${words(counter.name).replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}_total`;
+        let metric = metrics.get(name);
+        if (!metric) {
+          metric = new Counter({ name, help: counter.help, labelNames: ['source'], registers: [registry] });
+          metrics.set(name, metric);
+        }
+        const key = `${name}\0${source.name}`;
+        const before = seen.get(key) ?? 0;
+        // Below the last scrape: the source was made anew (configuration reload) and counts from 0
+        // again. (A new source that counted past the old value before the scrape is under-counted.)
+        metric.inc({ source: source.name }, counter.value >= before ? counter.value - before : counter.value);
+        seen.set(key, counter.value);
+      }
+    }
   };
 }

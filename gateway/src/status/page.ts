@@ -1,4 +1,5 @@
 import type { GatewayStatus } from './snapshot.js';
+import { describeCounters } from './source-counters.js';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escape = (value: unknown) => String(value ?? '–').replace(/[&<>"']/g, (c) => escapes[c]!);
@@ -19,6 +20,23 @@ const cloudStates: Record<GatewayStatus['cloud']['state'], string> = {
   unauthorized: 'afvist: ugyldig nøgle',
   idle: 'ikke startet',
 };
+
+/**
+ * A card of a source's own counters: problems first, bold when above 0, and the card marked when
+ * any is (a refused login may be a sensor with a wrong password, or someone guessing).
+ */
+function countersCard(name: string, totals: Record<string, number>): string {
+  const counters = describeCounters(totals);
+  const alarmed = counters.some((counter) => counter.alarm && counter.value > 0);
+  const rows = counters
+    .map((counter) => {
+      const value = counter.alarm && counter.value > 0 ? `<b>${escape(counter.value)}</b>` : escape(counter.value);
+      return `<tr><td>${escape(counter.label)}</td><td class="num">${value}</td></tr>`;
+    })
+    .join('');
+  return `<div class="card ${alarmed ? 'warn' : 'ok'}"><b>${escape(name)}</b> <small>(siden start)</small>
+<table class="counters">${rows}</table></div>`;
+}
 
 /** The technician's page, in Danish: state at a glance, then the devices. Refreshes itself. */
 export function renderStatusPage(status: GatewayStatus, now = Date.now()): string {
@@ -42,6 +60,7 @@ body{font-family:system-ui,sans-serif;margin:1rem;color:#1b1b1b}h1{font-size:1.3
 .cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #ccc;border-radius:6px;padding:.6rem .9rem;min-width:12rem}
 .ok{border-left:6px solid #2e7d32}.bad{border-left:6px solid #c62828}table{border-collapse:collapse;margin-top:1rem;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem}tr.warn{background:#fff4e5}
+.card.warn{border-left:6px solid #ef6c00}table.counters{margin-top:.3rem;width:auto}table.counters td{padding:.1rem .4rem}td.num{text-align:right}
 </style></head><body>
 <h1>Gateway ${escape(status.gateway.name ?? status.gateway.id)} <small>(${escape(status.gateway.id)}, kommune ${escape(status.gateway.kommune)})</small></h1>
 <div class="cards">
@@ -53,6 +72,7 @@ Diskforbrug: ${escape(Math.round(quotaUse * 100))} % af kvoten${status.queue.dro
 <div class="card ${status.sources.every((s) => s.connected) ? 'ok' : 'bad'}"><b>Datakilder</b><br>${status.sources
     .map((source) => `${escape(source.name)}: ${source.connected ? 'forbundet' : `afbrudt${source.detail ? ` (${escape(source.detail)})` : ''}`}`)
     .join('<br>') || 'ingen'}</div>
+${status.sources.flatMap((source) => (source.counters ? [countersCard(source.name, source.counters)] : [])).join('\n')}
 <div class="card ${status.deadLetters.total === 0 ? 'ok' : 'bad'}"><b>Afviste beskeder</b><br>${escape(status.deadLetters.total)} gemt til gennemsyn<br>
 Modtaget i alt: ${escape(status.pipeline.uplinks)}</div>
 </div>

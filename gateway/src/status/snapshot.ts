@@ -15,10 +15,18 @@ export interface GatewayStatus {
     rejectedRecords: number;
   };
   queue: QueueStats & { oldestAgeS: number | undefined };
-  sources: { name: string; connected: boolean; detail: string | undefined }[];
+  sources: SourceRow[];
   deadLetters: DeadLetterStats;
   pipeline: PipelineCounters;
   devices: DeviceRow[];
+}
+
+export interface SourceRow {
+  name: string;
+  connected: boolean;
+  detail: string | undefined;
+  /** The source's running totals (the embedded broker's logins, refusals, …) when it keeps any; they start from 0 when a configuration reload makes the source anew. */
+  counters?: Record<string, number>;
 }
 
 export interface DeviceRow {

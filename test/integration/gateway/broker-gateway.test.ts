@@ -84,6 +84,8 @@ devices:
     await waitFor(() => sensorRecords().length === before + 1, 'the record of the own topic');
     expect(sensorRecords().slice(before)).toMatchObject([{ deviceId: 'bin-7', distanceMm: 500 }]);
     const status = (await (await fetch(`${gateway.statusUrl}/api/status`)).json()) as { sources: { name: string; connected: boolean; detail?: string }[] };
-    expect(status.sources).toEqual([{ name: 'mqtt-broker', connected: true, detail: expect.stringMatching(/device connection\(s\)$/) }]);
+    expect(status.sources).toEqual([
+      { name: 'mqtt-broker', connected: true, detail: expect.stringMatching(/device connection\(s\)$/), counters: expect.objectContaining({ refusedPublishes: 1, loginsRefused: 0 }) },
+    ]);
   });
 });

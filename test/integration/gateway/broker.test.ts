@@ -323,12 +323,12 @@ describe('embedded MQTT broker (aedes) with real MQTT.js clients', () => {
     const source = await broker(new TestSink());
     const a1 = await device(source, A, { clientId: 'sensor' });
     await device(source, B, { clientId: 'sensor' });
-    expect(source.state()).toEqual({ connected: true, detail: '2 device connection(s)' });
+    expect(source.state()).toEqual({ connected: true, detail: '2 device connection(s)', counters: expect.objectContaining({ logins: 2 }) });
     expect(a1.connected).toBe(true);
     // The same device connecting again with the same id replaces its older connection (MQTT-3.1.4-2).
     await device(source, A, { clientId: 'sensor' });
     await waitFor(() => !a1.connected, 'the older connection of the same device to close');
-    expect(source.state()).toEqual({ connected: true, detail: '2 device connection(s)' });
+    expect(source.state()).toEqual({ connected: true, detail: '2 device connection(s)', counters: expect.objectContaining({ logins: 3 }) });
   });
 
   it('does not hand on will messages', async () => {
@@ -357,7 +357,7 @@ describe('embedded MQTT broker (aedes) with real MQTT.js clients', () => {
     sink.release();
     await stopping;
     await waitFor(() => attempt.done && !a.connected, 'the acknowledgement, then the close');
-    expect(source.state()).toEqual({ connected: false, detail: 'stopped' });
+    expect(source.state()).toEqual({ connected: false, detail: 'stopped', counters: expect.objectContaining({ messages: 1, uplinks: 1 }) });
     expect(await loginCode(`mqtt://127.0.0.1:${port}`, { username: A.username, password: A.password })).toBe(-1);
   });
 

@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
-import type { IngestSource, UplinkSink } from '../../core/uplink.js';
+import type { IngestSource, SourceState, UplinkSink } from '../../core/uplink.js';
 import { guardConnection } from './frame-guard.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
 import { type DeviceCredential, DeviceLogins, type Session } from './logins.js';
@@ -187,10 +187,10 @@ export class BrokerSource implements IngestSource {
     this.log.info('embedded MQTT broker stopped');
   }
 
-  state(): { connected: boolean; detail?: string } {
+  state(): SourceState {
     const connected = this.server?.listening === true && !this.stopping;
     const detail = this.detail ?? `${this.broker?.connectedClients ?? 0} device connection(s)`;
-    return { connected, detail };
+    return { connected, detail, counters: { ...this.counters } };
   }
 
   private accept(broker: Aedes, socket: Socket): void {
