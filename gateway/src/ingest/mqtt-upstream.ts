@@ -1,7 +1,7 @@
 import { connect, type DoneCallback, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { DeviceEvent, EnvelopeParser, EnvelopeResult, Uplink } from '../../../firmware-profiles/src/index.js';
-import type { IngestSource, RawMessage, UplinkSink } from '../core/uplink.js';
+import type { IngestSource, RawMessage, SourceState, UplinkSink } from '../core/uplink.js';
 
 /** How to reach one upstream broker (a network server's MQTT integration). */
 export interface UpstreamOptions {
@@ -148,9 +148,10 @@ export class MqttUpstreamSource implements IngestSource {
     this.log.info('disconnected from upstream broker');
   }
 
-  state(): { connected: boolean; detail?: string } {
+  state(): SourceState {
     const connected = this.client?.connected ?? false;
-    return this.detail === undefined ? { connected } : { connected, detail: this.detail };
+    const counters = { ...this.counters };
+    return this.detail === undefined ? { connected, counters } : { connected, detail: this.detail, counters };
   }
 
   private onConnect(client: MqttClient, connack: IConnackPacket): void {

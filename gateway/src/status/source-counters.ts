@@ -24,6 +24,8 @@ const meanings: Record<string, CounterMeaning> = {
   messages: { label: 'Modtagne beskeder', help: 'Messages handed on for decoding or as dead letters', alarm: false },
   uplinks: { label: 'Beskeder til afkodning', help: 'Messages handed on for decoding', alarm: false },
   rejected: { label: 'Ulæselige beskeder (gemt som afviste)', help: 'Messages kept as dead letters by the source (unreadable or oversized)', alarm: false },
+  deviceEvents: { label: 'Enhedshændelser fra netværksserveren (join, status)', help: 'Device events (joins, status) from the network server', alarm: false },
+  unacknowledged: { label: 'Ikke kvitterede beskeder (netværksserveren sender dem igen)', help: 'Messages left unacknowledged; the broker sends them again', alarm: false },
   duplicates: { label: 'Gentagne beskeder (ikke talt igen)', help: 'QoS 2 retransmissions of a message already handed on', alarm: false },
 };
 

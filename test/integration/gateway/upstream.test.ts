@@ -298,7 +298,7 @@ describe(`upstream MQTT sources against a real Mosquitto${mosquittoMissing}`, { 
     // at most Mosquitto's max_inflight_messages, 20) may come twice; their PUBACKs were lost.
     const duplicates = sink.accepted.length - total;
     expect(duplicates).toBeLessThanOrEqual(20);
-    expect(gateway.state()).toEqual({ connected: true });
+    expect(gateway.state()).toEqual({ connected: true, counters: expect.objectContaining({ messages: expect.any(Number), unacknowledged: expect.any(Number) }) });
   });
 
   it('subscribes again when the broker has lost the session', async () => {

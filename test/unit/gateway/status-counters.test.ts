@@ -19,20 +19,25 @@ function statusWith(sources: SourceRow[]): GatewayStatus {
 
 describe("sources' own counters on the status surfaces, for counters the status module has no words for", () => {
   it('lists known counters first in their reading order, then the rest under their own names', () => {
-    const described = describeCounters({ deviceEvents: 2, connections: 3, loginsThrottled: 1, toString: 4 });
+    const described = describeCounters({ joinRequests: 2, connections: 3, loginsThrottled: 1, toString: 4 });
     expect(described.map((counter) => [counter.name, counter.value, counter.alarm])).toEqual([
       ['loginsThrottled', 1, true],
       ['connections', 3, false],
-      ['deviceEvents', 2, false],
+      ['joinRequests', 2, false],
       ['toString', 4, false],
     ]);
-    expect(described[2]).toMatchObject({ label: 'deviceEvents', help: 'device events (as counted by the source)' });
+    expect(described[2]).toMatchObject({ label: 'joinRequests', help: 'join requests (as counted by the source)' });
+    // the upstream sources' own counters have words
+    expect(describeCounters({ deviceEvents: 1, unacknowledged: 0 }).map((counter) => counter.label)).toEqual([
+      'Enhedshændelser fra netværksserveren (join, status)',
+      'Ikke kvitterede beskeder (netværksserveren sender dem igen)',
+    ]);
   });
 
   it('shows them on the page escaped, and only for sources that keep counters', () => {
     const page = renderStatusPage(
       statusWith([
-        { name: 'chirpstack', connected: true, detail: undefined, counters: { deviceEvents: 2, '<b>odd</b>': 1 } },
+        { name: 'chirpstack', connected: true, detail: undefined, counters: { joinRequests: 2, '<b>odd</b>': 1 } },
         { name: 'tts', connected: true, detail: undefined },
       ]),
     );
@@ -42,8 +47,8 @@ describe("sources' own counters on the status surfaces, for counters the status 
   });
 
   it('names their metrics from the counter names', async () => {
-    const text = await createMetrics(() => statusWith([{ name: 'chirpstack', connected: true, detail: undefined, counters: { deviceEvents: 2, 'odd-name!': 1 } }])).render();
-    expect(text).toContain('# HELP sensorbro_source_device_events_total device events (as counted by the source)\n# TYPE sensorbro_source_device_events_total counter\nsensorbro_source_device_events_total{source="chirpstack"} 2\n');
+    const text = await createMetrics(() => statusWith([{ name: 'chirpstack', connected: true, detail: undefined, counters: { joinRequests: 2, 'odd-name!': 1 } }])).render();
+    expect(text).toContain('# HELP sensorbro_source_join_requests_total join requests (as counted by the source)\n# TYPE sensorbro_source_join_requests_total counter\nsensorbro_source_join_requests_total{source="chirpstack"} 2\n');
     expect(text).toMatch(/^sensorbro_source_odd_name_total\{source="chirpstack"\} 1$/m);
   });
 });
