@@ -10,7 +10,7 @@ import { toPoint } from '../../../cloud/src/store/influx/writer.js';
 import { openSqliteStore } from '../../../cloud/src/store/sqlite/sqlite-store.js';
 import type { TimeSeriesStore } from '../../../cloud/src/store/time-series-store.js';
 import { influxdBinary, startInfluxd } from '../../support/influxd.js';
-import { completeDataset, dropPageCache, timeDashboardQueries } from './dashboard-queries.js';
+import { completeDataset, dropPageCache, timeColdSiteQuery, timeDashboardQueries } from './dashboard-queries.js';
 import { dataDir } from './generate-year.js';
 import { cpuSeconds, findProcess, type IngestShape, makeRound, postRound, type Round, startCloud } from './ingest-load.js';
 import { kommune } from './year-data.js';
@@ -211,6 +211,13 @@ async function main(): Promise<void> {
     worst = Math.max(...timings.map((timing) => timing.p95));
   } finally {
     await store.close();
+  }
+  // For comparison (not in the summary): the site query with nothing cached at all.
+  const coldStore = openSqliteStore({ dir: datasetDir, cacheMiB: 256 });
+  try {
+    await timeColdSiteQuery(coldStore, manifest, 30);
+  } finally {
+    await coldStore.close();
   }
   console.log(`\ncloud: ingest sqlite ${plain(sqlite)}/s, influx ${plain(influx.store)}/s, raw-influx ${plain(influx.raw)}/s, query p95 ${plain(worst)} ms`);
 }

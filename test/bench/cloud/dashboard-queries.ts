@@ -29,18 +29,23 @@ export function completeDataset(dir: string): Manifest | undefined {
   return manifest.done ? manifest : undefined;
 }
 
-/**
- * Empties the kernel's page cache when this process may (root), so the queries start from the
- * disk as they would on a server whose memory holds other things; says what it did.
- */
-export function dropPageCache(): string {
+/** Empties the kernel's page cache when this process may (root); whether it did. */
+function tryDropPageCache(): boolean {
   try {
     execFileSync('sync');
     writeFileSync('/proc/sys/vm/drop_caches', '1');
-    return 'page cache dropped before the queries';
+    return true;
   } catch {
-    return 'page cache NOT dropped (needs root): pages read before may come from memory';
+    return false;
   }
+}
+
+/**
+ * Empties the page cache when this process may, so the queries start from the disk as they
+ * would on a server whose memory holds other things; says what it did.
+ */
+export function dropPageCache(): string {
+  return tryDropPageCache() ? 'page cache dropped before the queries' : 'page cache NOT dropped (needs root): pages read before may come from memory';
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -65,11 +70,53 @@ export function describeTiming(timing: QueryTiming): string {
   return `${timing.name}: p50 ${timing.p50.toFixed(1)} ms, p95 ${timing.p95.toFixed(1)} ms, max ${timing.max.toFixed(1)} ms (${timing.rows.toLocaleString('en-US')} rows)`;
 }
 
+/** Run i's pick from `list`: a different asset or site each run, spread over the fleet. */
+const pick = <T>(list: readonly T[], i: number) => list[(i * 7919) % list.length]!;
+
+/** A site's daily consumption for the year, run i reading site number i of a spread over the sites. */
+function siteQuery(store: TimeSeriesStore, manifest: Manifest): [string, (i: number) => Promise<number>] {
+  const siteIds = Object.keys(manifest.sites);
+  return [
+    "a site's daily consumption for the year (rangeMany, 20 meters, sum-delta energyKWh)",
+    async (i) =>
+      (
+        await store.rangeMany({
+          kommune,
+          standard: 'meter-reading/1',
+          assetIds: manifest.sites[pick(siteIds, i)]!,
+          field: 'energyKWh',
+          from: manifest.start,
+          to: manifest.end,
+          bucket: '1d',
+          aggregate: 'sum-delta',
+        })
+      ).length,
+  ];
+}
+
+/**
+ * The site query with nothing cached, not even the B-trees' inner pages: `store` freshly opened,
+ * the page cache dropped before each run. Prints and returns its timing; undefined when this
+ * process may not drop the page cache.
+ */
+export async function timeColdSiteQuery(store: TimeSeriesStore, manifest: Manifest, runs: number): Promise<QueryTiming | undefined> {
+  const [name, run] = siteQuery(store, manifest);
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    if (!tryDropPageCache()) return undefined;
+    const start = performance.now();
+    rows = await run(i);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const timing = { name: `${name}, store just opened and page cache dropped before each run`, p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]!, rows };
+  console.log(describeTiming(timing));
+  return timing;
+}
+
 /** Times each dashboard query on `store` (which holds the dataset of `manifest`), printing each as it completes. */
 export async function timeDashboardQueries(store: TimeSeriesStore, manifest: Manifest, runs: number): Promise<QueryTiming[]> {
-  const siteIds = Object.keys(manifest.sites);
-  // a different asset / site each run, spread over the fleet
-  const pick = <T>(list: readonly T[], i: number) => list[(i * 7919) % list.length]!;
   const year = { from: manifest.start, to: manifest.end };
   const queries: [string, (i: number) => Promise<number>][] = [
     [
@@ -78,21 +125,7 @@ export async function timeDashboardQueries(store: TimeSeriesStore, manifest: Man
         (await store.range({ kommune, standard: 'fill-level/1', assetId: pick(manifest.fillAssets, i), field: 'distanceMm', ...year, bucket: '1h', aggregate: 'mean' })).length,
     ],
     ["the kommune's latest state (every asset)", async () => (await store.latest({ kommune })).length],
-    [
-      "a site's daily consumption for the year (rangeMany, 20 meters, sum-delta energyKWh)",
-      async (i) =>
-        (
-          await store.rangeMany({
-            kommune,
-            standard: 'meter-reading/1',
-            assetIds: manifest.sites[pick(siteIds, i)]!,
-            field: 'energyKWh',
-            ...year,
-            bucket: '1d',
-            aggregate: 'sum-delta',
-          })
-        ).length,
-    ],
+    siteQuery(store, manifest),
     [
       "one asset's year at 1d buckets (max distanceMm)",
       async (i) =>
@@ -108,7 +141,7 @@ export async function timeDashboardQueries(store: TimeSeriesStore, manifest: Man
   // Each run above picks another asset or site, so on a dataset larger than the page cache most
   // runs read from disk. For comparison (not in the returned figures): the site query once more
   // over the same sites, their pages now cached.
-  const [siteName, siteQuery] = queries[2]!;
-  console.log(describeTiming(await timeQuery(`${siteName}, again over the same sites (cached)`, runs, siteQuery)));
+  const [siteName, runSite] = queries[2]!;
+  console.log(describeTiming(await timeQuery(`${siteName}, again over the same sites (cached)`, runs, runSite)));
   return timings;
 }
