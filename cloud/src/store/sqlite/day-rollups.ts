@@ -20,10 +20,10 @@ import { copenhagenDayStart, defaultTimeZone, offsetMs } from '../zone.js';
  * (a row of 2 KB would overflow the index B-tree of a WITHOUT ROWID table).
  */
 
-export const daysPerRow = 31;
-export const statsPerDay = 8;
+const daysPerRow = 31;
+const statsPerDay = 8;
 const entryBytes = statsPerDay * 8;
-export const rowBytes = daysPerRow * entryBytes;
+const rowBytes = daysPerRow * entryBytes;
 export const maxSlots = 256;
 const monthsPerKey = 4096;
 
@@ -59,7 +59,7 @@ export function dayStartOf(month: number, day: number): number {
   return copenhagenDayStart(Date.UTC(1970, month, day + 1, 12));
 }
 
-export function rowKey(seriesId: number, slot: number, month: number): number {
+function rowKey(seriesId: number, slot: number, month: number): number {
   return (seriesId * maxSlots + slot) * monthsPerKey + month;
 }
 
