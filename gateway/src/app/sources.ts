@@ -28,12 +28,15 @@ function createSource(
   onDeviceEvent: (event: DeviceEvent) => void,
 ): IngestSource {
   const sourceLogger = logger.child({ source: `${source.type}#${index}` });
+  // Named by type on the status page and in /metrics; by type and place when the type is there twice.
+  const name = config.sources.filter((other) => other.type === source.type).length > 1 ? `${source.type}#${index}` : source.type;
   if (source.type === 'mqtt-broker') {
     const tls = source.tls && {
       cert: readPem(secrets, source.tls.certFile, `sources[${index}].tls.certFile`),
       key: readPem(secrets, source.tls.keyFile, `sources[${index}].tls.keyFile`),
     };
     return lazyBrokerSource({
+      name,
       host: source.host,
       port: source.port,
       ...(tls ? { tls } : {}),
@@ -44,6 +47,7 @@ function createSource(
     });
   }
   const common = {
+    name,
     url: source.url,
     // Stable per gateway and source: the broker keeps our persistent session (queued QoS 1 messages) under it.
     clientId: source.clientId ?? `sensorbro-${config.gateway.id}-${index}`,

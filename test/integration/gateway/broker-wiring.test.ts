@@ -80,6 +80,25 @@ devices:
     ]);
   });
 
+  it('names each source by its type, and by type and place when the type is configured twice', () => {
+    const file = join(dir, 'two-brokers.yaml');
+    writeFileSync(
+      file,
+      `gateway: { id: gw-1, kommune: "0751" }
+cloud: { url: "https://cloud.example.dk", token: abc }
+sources:
+  - { type: chirpstack, url: "mqtt://127.0.0.1:1883" }
+  - { type: mqtt-broker, port: 1884, topics: [{ pattern: "a/{deviceKey}", format: json }] }
+  - { type: mqtt-broker, port: 1885, topics: [{ pattern: "b/{deviceKey}", format: json }] }
+devices:
+  - { deviceKey: bin-1, profile: milesight-em310-udl, params: { emptyDistanceMm: 1200 }, mqtt: { username: u, password: p } }
+`,
+    );
+    const result = loadGatewayConfig(file, profiles, {});
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(createSources(result.config, result.secrets, logger, () => {}).map((source) => source.name)).toEqual(['chirpstack', 'mqtt-broker#1', 'mqtt-broker#2']);
+  });
+
   it('says which certificate file it cannot read', () => {
     const file = join(dir, 'missing-cert.yaml');
     writeFileSync(
